@@ -1,0 +1,57 @@
+"""hyperscout: hyperparameter optimization that finds better configurations in fewer trials.
+
+Example:
+    >>> import hyperscout as hs
+    >>> def objective(trial):
+    ...     x = trial.suggest_float("x", -10, 10)
+    ...     return (x - 2) ** 2
+    >>> study = hs.create_study(seed=0)
+    >>> study.optimize(objective, n_trials=20)
+    >>> study.best_value < 10
+    True
+"""
+
+from hyperscout import pruners, samplers, stopping, storage
+from hyperscout._logging import set_verbosity
+from hyperscout.exceptions import (
+    DuplicatedStudyError,
+    HyperscoutError,
+    OptionalDependencyError,
+    SchemaVersionError,
+    StaleTrialError,
+    StorageError,
+    StudyNotFoundError,
+    TrialPruned,
+)
+from hyperscout.space import Categorical, Float, Int
+from hyperscout.study import Study, create_study, load_study
+from hyperscout.trial import FrozenTrial, TrialState
+from hyperscout.trial.handle import Trial
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Categorical",
+    "DuplicatedStudyError",
+    "Float",
+    "FrozenTrial",
+    "HyperscoutError",
+    "Int",
+    "OptionalDependencyError",
+    "SchemaVersionError",
+    "StaleTrialError",
+    "StorageError",
+    "Study",
+    "StudyNotFoundError",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "__version__",
+    "create_study",
+    "load_study",
+    "pruners",
+    "samplers",
+    "set_verbosity",
+    "stopping",
+    "storage",
+]

@@ -1,0 +1,21 @@
+"""Samplers: the search strategies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hyperscout._rng import SeedLike
+from hyperscout.samplers.base import Proposal, Sampler
+from hyperscout.samplers.random import RandomSampler
+
+__all__ = [
+    "Proposal",
+    "RandomSampler",
+    "Sampler",
+    "default_sampler",
+]
+
+
+def default_sampler(seed: SeedLike = None, directions: Sequence[str] = ("minimize",)) -> Sampler:
+    """The sampler ``create_study`` uses when none is given."""
+    return RandomSampler(seed=seed)
