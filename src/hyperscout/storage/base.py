@@ -94,6 +94,14 @@ class Storage(abc.ABC):
         Exactly one concurrent caller gets a given trial.
         """
 
+    def start_trial(self, study_id: int) -> FrozenTrial:
+        """Claim the oldest WAITING trial, or create a RUNNING one if none waits.
+
+        Storages with transactions should override this to do both in one round trip.
+        """
+        rec = self.claim_waiting_trial(study_id)
+        return rec if rec is not None else self.create_trial(study_id)
+
     @abc.abstractmethod
     def update_trial(
         self,

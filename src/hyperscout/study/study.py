@@ -188,9 +188,7 @@ class Study:
 
     # -- trial life cycle -------------------------------------------------------------------
     def _start_trial(self) -> Trial:
-        rec = self._storage.claim_waiting_trial(self._study_id)
-        if rec is None:
-            rec = self._storage.create_trial(self._study_id)
+        rec = self._storage.start_trial(self._study_id)
         trial = Trial(self, rec)
         with self._lock:
             self._live[rec.trial_id] = trial
