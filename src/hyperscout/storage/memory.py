@@ -47,8 +47,10 @@ class _TrialRow:
             intermediate_values=(
                 self.intermediate_values if finished else dict(self.intermediate_values)
             ),
-            user_attrs=self.user_attrs if finished else copy.deepcopy(self.user_attrs),
-            system_attrs=self.system_attrs if finished else copy.deepcopy(self.system_attrs),
+            user_attrs=self.user_attrs if finished or not self.user_attrs
+            else copy.deepcopy(self.user_attrs),
+            system_attrs=self.system_attrs if finished or not self.system_attrs
+            else copy.deepcopy(self.system_attrs),
             datetime_start=self.datetime_start,
             datetime_complete=self.datetime_complete,
             error=self.error,
@@ -179,8 +181,8 @@ class InMemoryStorage(Storage):
                 state=state,
                 params=dict(params or {}),
                 distributions=dict(distributions or {}),
-                user_attrs=copy.deepcopy(dict(user_attrs or {})),
-                system_attrs=copy.deepcopy(dict(system_attrs or {})),
+                user_attrs=copy.deepcopy(dict(user_attrs)) if user_attrs else {},
+                system_attrs=copy.deepcopy(dict(system_attrs)) if system_attrs else {},
                 datetime_start=now if state is TrialState.RUNNING else None,
             )
             self._next_trial_id += 1

@@ -12,7 +12,7 @@ from hyperscout._rng import SeedLike
 from hyperscout.exceptions import DuplicatedStudyError
 from hyperscout.history import History
 from hyperscout.pruners.base import Decision, NopPruner, Pruner
-from hyperscout.samplers.base import Sampler
+from hyperscout.samplers.base import Proposal, Sampler
 from hyperscout.space.distributions import Distribution, check_compatible
 from hyperscout.stopping import StopCondition
 from hyperscout.storage import Storage, get_storage
@@ -22,6 +22,7 @@ from hyperscout.trial.record import FrozenTrial
 from hyperscout.trial.state import TrialState
 
 _log = get_logger("hyperscout.study")
+_NO_PROPOSAL = Proposal()
 _DIRECTIONS = ("minimize", "maximize")
 
 
@@ -61,6 +62,8 @@ class Study:
         self._known_dists: dict[str, Distribution] = {}
         self._live: dict[int, Trial] = {}
         self._stop_flag = threading.Event()
+        # what policies that ignore the past get: no finished and no running trials
+        self._no_history = History(self._directions, [], 0, ())
 
     # -- basic properties -------------------------------------------------------------------
     @property
@@ -146,13 +149,13 @@ class Study:
             return History(self._directions, self._finished, len(self._finished), running)
 
     def _empty_history(self) -> History:
-        return History(self._directions, self._finished, 0, ())
+        return self._no_history
 
     def _check_distribution(self, name: str, dist: Distribution) -> None:
         old = self._known_dists.get(name)
         if old is None:
             self._known_dists[name] = dist
-        elif old != dist:
+        elif old is not dist and old != dist:
             check_compatible(name, old, dist)
             self._known_dists[name] = dist
 
@@ -160,23 +163,23 @@ class Study:
     def _sample(self, trial: Trial, name: str, dist: Distribution) -> Any:
         sampler = self.sampler
         with self._sample_lock:
-            history = self._history() if sampler.needs_history else self._empty_history()
+            history = self._history() if sampler.needs_history else self._no_history
             if trial._proposal is None:
-                space = sampler.infer_space(history)
-                frozen = trial.to_frozen()
-                proposal = sampler.sample_joint(history, frozen, space) if space else None
-                from hyperscout.samplers.base import Proposal
-
-                trial._set_proposal(proposal or Proposal(), space)
+                joint = type(sampler).infer_space is not Sampler.infer_space
+                space = sampler.infer_space(history) if joint else None
+                if space:
+                    trial._set_proposal(sampler.sample_joint(history, trial._view(), space), space)
+                else:
+                    trial._set_proposal(_NO_PROPOSAL, {})
             prop = trial._proposal
             if name in prop.params and trial._joint_space.get(name) == dist:  # type: ignore[union-attr]
                 return prop.params[name]  # type: ignore[union-attr]
-            return sampler.sample_one(history, trial.to_frozen(), name, dist)
+            return sampler.sample_one(history, trial._view(), name, dist)
 
     def _should_prune(self, trial: Trial) -> bool:
         pruner = self.pruner
         history = self._history() if pruner.needs_history else self._empty_history()
-        return pruner.decide(history, trial.to_frozen()) is Decision.PRUNE
+        return pruner.decide(history, trial._view()) is Decision.PRUNE
 
     def _sampler_exhausted(self) -> bool:
         if not hasattr(self.sampler, "is_exhausted"):

@@ -6,6 +6,7 @@ import json
 import math
 import warnings
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from hyperscout.samplers.base import Proposal
@@ -24,6 +25,20 @@ if TYPE_CHECKING:
     from hyperscout.study.study import Study
 
 FIXED_PARAMS_KEY = "fixed_params"
+
+# Distributions are immutable, so the validated objects are reused between trials: constructing
+# and validating one per suggest call would dominate the cost of a cheap trial.
+_CACHE_LIMIT = 4096
+_FLOAT_CACHE: dict[tuple, Float] = {}
+_INT_CACHE: dict[tuple, Int] = {}
+_CAT_CACHE: dict[tuple, Categorical] = {}
+
+
+def _remember(cache: dict, key: tuple, dist: Any) -> Any:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = dist
+    return dist
 SAMPLER_STATE_PREFIX = "sampler:"
 
 
@@ -62,6 +77,7 @@ class Trial:
         self._proposal: Proposal | None = None
         self._joint_space: dict[str, Distribution] = {}
         self.finished = False
+        self._live_view: FrozenTrial | None = None
 
     # -- read-only views --------------------------------------------------------------------
     @property
@@ -90,7 +106,7 @@ class Trial:
         return self._study
 
     def to_frozen(self) -> FrozenTrial:
-        """An immutable view of this running trial, as policies see it."""
+        """An immutable snapshot of this running trial, as policies see it in a history."""
         return FrozenTrial.build(
             number=self.number,
             trial_id=self._trial_id,
@@ -100,6 +116,27 @@ class Trial:
             intermediate_values=dict(self._intermediate),
             user_attrs=dict(self._user_attrs),
             system_attrs=dict(self._record.system_attrs),
+            datetime_start=self._record.datetime_start,
+        )
+
+    def _view(self) -> FrozenTrial:
+        """A read-only view over this trial's live state for policy calls: its mappings are
+        proxies of the live dicts (no copies: this is on the per-suggestion hot path), so a
+        policy must not keep it past the call; ``to_frozen`` makes a real snapshot."""
+        if self._live_view is None:
+            self._live_view = self._make_view()
+        return self._live_view
+
+    def _make_view(self) -> FrozenTrial:
+        return FrozenTrial(
+            number=self.number,
+            trial_id=self._trial_id,
+            state=TrialState.RUNNING,
+            params=MappingProxyType(self._params),
+            distributions=MappingProxyType(self._dists),
+            intermediate_values=MappingProxyType(self._intermediate),
+            user_attrs=MappingProxyType(self._user_attrs),
+            system_attrs=self._record.system_attrs,
             datetime_start=self._record.datetime_start,
         )
 
@@ -115,7 +152,11 @@ class Trial:
             >>> 1e-5 <= t.suggest_float("lr", 1e-5, 1e-1, log=True) <= 1e-1
             True
         """
-        return float(self.suggest(name, Float(low, high, log=log, step=step, name=name)))
+        key = (name, low, high, log, step)
+        dist = _FLOAT_CACHE.get(key)
+        if dist is None:
+            dist = _remember(_FLOAT_CACHE, key, Float(low, high, log=log, step=step, name=name))
+        return float(self.suggest(name, dist))
 
     def suggest_int(
         self, name: str, low: int, high: int, *, log: bool = False, step: int = 1
@@ -128,7 +169,11 @@ class Trial:
             >>> t.suggest_int("batch_size", 16, 256, step=16) % 16
             0
         """
-        return int(self.suggest(name, Int(low, high, log=log, step=step, name=name)))
+        key = (name, low, high, log, step)
+        dist = _INT_CACHE.get(key)
+        if dist is None:
+            dist = _remember(_INT_CACHE, key, Int(low, high, log=log, step=step, name=name))
+        return int(self.suggest(name, dist))
 
     def suggest_categorical(
         self, name: str, choices: Sequence[CategoricalChoice]
@@ -141,7 +186,16 @@ class Trial:
             >>> t.suggest_categorical("act", ["relu", "gelu"]) in ("relu", "gelu")
             True
         """
-        return self.suggest(name, Categorical(choices, name=name))
+        try:
+            key = (name, tuple((type(c), c) for c in choices))
+            dist = _CAT_CACHE.get(key)
+        except TypeError:  # unhashable choices: let Categorical explain what is wrong
+            key, dist = None, None
+        if dist is None:
+            dist = Categorical(choices, name=name)
+            if key is not None:
+                _remember(_CAT_CACHE, key, dist)
+        return self.suggest(name, dist)
 
     def suggest(self, name: str, distribution: Distribution) -> Any:
         """Suggest a value for ``name`` from any distribution object.
