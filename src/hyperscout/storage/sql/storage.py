@@ -1,0 +1,830 @@
+"""SQLStorage: the Storage contract on SQLite, PostgreSQL and MariaDB/MySQL (SQLAlchemy Core).
+
+Every trial event is one transaction:
+
+- ``start_trial`` / ``create_trial``: lock the study row, take ``next_trial_number`` (or claim
+  the oldest WAITING trial), insert. Two or three statements.
+- ``update_trial``: lock the trial row, check it is RUNNING, merge, update.
+- ``finish_trial``: bump the study's ``finish_counter`` (this locks the study row until
+  commit, so commit order is finishing order), lock the trial row, check it may finish, write
+  everything with ``finish_seq``.
+
+Locks are always taken study row first, then trial row, so workers can't deadlock. On SQLite
+every write transaction is ``BEGIN IMMEDIATE`` (and threads of one process queue on a lock
+instead of polling SQLite's busy handler).
+
+Finished trials never change, so this process keeps them: per study, the trials in finishing
+order with their ``finish_seq``. ``read_finished`` and ``get_trials`` only fetch rows whose
+``finish_seq`` is above what is cached, plus the few unfinished ones, which keeps a snapshot
+O(new trials) however large the study grows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import dataclasses
+import datetime as _dt
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import bindparam
+from sqlalchemy.engine import Connection
+
+from hyperscout.exceptions import (
+    DuplicatedStudyError,
+    SchemaVersionError,
+    StaleTrialError,
+    StorageError,
+    StudyNotFoundError,
+)
+from hyperscout.space.distributions import Distribution
+from hyperscout.storage.base import Storage, StudySummary
+from hyperscout.storage.sql import schema
+from hyperscout.storage.sql._engine import (
+    Backend,
+    connection_error,
+    create_backend,
+    mask,
+    parse_url,
+)
+from hyperscout.storage.sql._rows import (
+    EMPTY,
+    STATES,
+    DistributionCache,
+    build_trial,
+    check_json,
+    dict_json,
+    dists_to_json,
+    dumps,
+    iv_from_json,
+    iv_to_json,
+    loads_dict,
+    loads_list,
+)
+from hyperscout.trial.record import FrozenTrial
+from hyperscout.trial.state import TrialState, can_transition
+
+S = schema.studies
+T = schema.trials
+
+#: Column order of a trial row, as ``_rows.build_trial`` reads it.
+TRIAL_COLUMNS = (
+    T.c.id, T.c.study_id, T.c.number, T.c.state, T.c.params, T.c.distributions,
+    T.c.objective_values, T.c.intermediate_values, T.c.user_attrs, T.c.system_attrs,
+    T.c.datetime_start, T.c.datetime_complete, T.c.error, T.c.finish_seq,
+)
+_SEQ = 13
+_RUNNING = TrialState.RUNNING.value
+_WAITING = TrialState.WAITING.value
+_NULL = contextlib.nullcontext()
+# two constant comparisons instead of IN: an IN list is re-rendered on every execution
+_IS_UNFINISHED = sa.or_(T.c.state == _RUNNING, T.c.state == _WAITING)
+
+
+def _utcnow() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+class _FinishedLog:
+    """This process's copy of one study's finished trials, in finishing order."""
+
+    __slots__ = ("lock", "trials", "seqs", "by_number")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.trials: list[FrozenTrial] = []
+        self.seqs: list[int] = []
+        self.by_number: list[FrozenTrial] | None = []  # sorted view, rebuilt lazily
+
+    @property
+    def last_seq(self) -> int:
+        return self.seqs[-1] if self.seqs else 0
+
+
+class _Statements:
+    """The hot-path statements, built once (SQLAlchemy then reuses their compiled form)."""
+
+    def __init__(self) -> None:
+        sid = bindparam("sid")
+        by_study = S.c.id == sid
+        self.lock_study = sa.select(
+            S.c.next_trial_number, S.c.n_waiting, S.c.finish_counter
+        ).where(by_study).with_for_update()
+        # start_trial: take a number unless a WAITING trial is to be claimed
+        self.start_returning = (
+            sa.update(S).where(by_study)
+            .values(next_trial_number=S.c.next_trial_number
+                    + sa.case((S.c.n_waiting > 0, 0), else_=1))
+            .returning(S.c.next_trial_number, S.c.n_waiting)
+        )
+        self.create_returning = (
+            sa.update(S).where(by_study)
+            .values(next_trial_number=S.c.next_trial_number + 1,
+                    n_waiting=S.c.n_waiting + bindparam("w"))
+            .returning(S.c.next_trial_number)
+        )
+        self.bump_next = (
+            sa.update(S).where(by_study)
+            .values(next_trial_number=S.c.next_trial_number + 1,
+                    n_waiting=S.c.n_waiting + bindparam("w"))
+        )
+        self.add_waiting = sa.update(S).where(by_study).values(
+            n_waiting=S.c.n_waiting + bindparam("w"))
+        self.fix_waiting = sa.update(S).where(by_study).values(n_waiting=0)
+        self.finish_returning = (
+            sa.update(S).where(by_study)
+            .values(finish_counter=S.c.finish_counter + 1)
+            .returning(S.c.finish_counter)
+        )
+        self.set_finish = sa.update(S).where(by_study).values(finish_counter=bindparam("seq"))
+        self.insert_trial = sa.insert(T)
+        self.trial_study = sa.select(T.c.study_id).where(T.c.id == bindparam("tid"))
+        self.trial_for_update = (
+            sa.select(*TRIAL_COLUMNS).where(T.c.id == bindparam("tid")).with_for_update()
+        )
+        self.trial = sa.select(*TRIAL_COLUMNS).where(T.c.id == bindparam("tid"))
+        self.first_waiting = (
+            sa.select(*TRIAL_COLUMNS)
+            .where(T.c.study_id == sid, T.c.state == _WAITING)
+            .order_by(T.c.number).limit(1).with_for_update()
+        )
+        self.claim = sa.update(T).where(T.c.id == bindparam("tid")).values(
+            state=_RUNNING, datetime_start=bindparam("now"))
+        self.finish = (
+            sa.update(T)
+            .where(T.c.id == bindparam("tid"), _IS_UNFINISHED)
+            .values(
+                state=bindparam("b_state"),
+                params=bindparam("b_params"),
+                distributions=bindparam("b_dists"),
+                objective_values=bindparam("b_values"),
+                intermediate_values=bindparam("b_iv"),
+                user_attrs=bindparam("b_ua"),
+                system_attrs=bindparam("b_sa"),
+                datetime_start=bindparam("b_start"),
+                datetime_complete=bindparam("b_complete"),
+                error=bindparam("b_error"),
+                finish_seq=bindparam("b_seq"),
+            )
+        )
+        self.finished_since = (
+            sa.select(*TRIAL_COLUMNS)
+            .where(T.c.study_id == sid, T.c.finish_seq > bindparam("seq"))
+            .order_by(T.c.finish_seq)
+        )
+        self.unfinished = (
+            sa.select(*TRIAL_COLUMNS)
+            .where(T.c.study_id == sid, _IS_UNFINISHED)
+            .order_by(T.c.number)
+        )
+        self.study_row = sa.select(S.c.name, S.c.directions, S.c.next_trial_number).where(
+            by_study)
+
+
+class SQLStorage(Storage):
+    """Studies and trials in a SQL database: SQLite, PostgreSQL or MariaDB/MySQL.
+
+    Args:
+        url: A SQLAlchemy URL, e.g. ``"sqlite:///hyperscout.db"``,
+            ``"postgresql+psycopg://user:password@host:5432/db"`` or
+            ``"mysql+pymysql://user:password@host:3306/db"``. The tables are created on first
+            use; a database written by another schema version raises
+            :class:`~hyperscout.exceptions.SchemaVersionError`.
+        engine_kwargs: Extra arguments for :func:`sqlalchemy.create_engine` (e.g.
+            ``{"pool_size": 20}``; ``connect_args`` are merged with hyperscout's own).
+
+    Safe to share between threads; several processes and machines may use the same database.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> storage = SQLStorage("sqlite:///:memory:")
+        >>> study = hs.create_study(name="demo", storage=storage, seed=0)
+        >>> study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=3)
+        >>> [s.name for s in storage.list_studies()], [t.number for t in study.trials]
+        (['demo'], [0, 1, 2])
+    """
+
+    def __init__(self, url: str | sa.URL, *, engine_kwargs: Mapping[str, Any] | None = None):
+        self._url = parse_url(url)
+        self._engine_kwargs = dict(engine_kwargs or {})
+        backend = create_backend(self._url, self._engine_kwargs)
+        self._setup(backend)
+        try:
+            self._init_schema()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def _setup(self, backend: Backend) -> None:
+        self._backend = backend
+        self._engine = backend.engine
+        self._returning = backend.update_returning
+        sqlite = backend.name == "sqlite"
+        self._writer = (
+            self._engine.execution_options(hyperscout_write=True) if sqlite else self._engine
+        )
+        # single-statement reads need no transaction; psycopg would spend round trips on one
+        self._reader = (
+            self._engine.execution_options(isolation_level="AUTOCOMMIT")
+            if backend.name == "postgresql" else self._engine
+        )
+        self._make_locks()
+        self._q = _Statements()
+        self._dists = DistributionCache()
+        self._finished: dict[int, FrozenTrial] = {}  # trial_id -> finished record
+        self._logs: dict[int, _FinishedLog] = {}  # study_id -> finished trials in seq order
+        self._logs_lock = threading.Lock()
+        self._trial_study: dict[int, int] = {}  # trial_id -> study_id (immutable facts)
+
+    def _make_locks(self) -> None:
+        self._pid = os.getpid()
+        if self._backend.memory:  # one shared connection: one caller at a time
+            lock = threading.RLock()
+            self._wlock: Any = lock
+            self._rlock: Any = lock
+        elif self._backend.name == "sqlite":  # one writer at a time anyway: queue here
+            self._wlock = threading.Lock()
+            self._rlock = _NULL
+        else:
+            self._wlock = self._rlock = _NULL
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _check_fork(self) -> None:
+        if os.getpid() != self._pid:  # a forked child must not use the parent's connections
+            self._engine.dispose(close=False)
+            self._make_locks()
+            for log in self._logs.values():
+                log.lock = threading.Lock()
+            self._logs_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite); commits on success."""
+        self._check_fork()
+        with self._wlock, self._writer.begin() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        self._check_fork()
+        with self._rlock, self._reader.connect() as conn:
+            yield conn
+
+    def _init_schema(self) -> None:
+        try:
+            with self._read() as conn:
+                found = self._schema_version(conn)
+            if found == schema.SCHEMA_VERSION:
+                return
+            if found is None:
+                self._create_schema()
+                return
+        except (SchemaVersionError, StorageError):
+            raise
+        except sa.exc.DBAPIError as exc:
+            raise connection_error(self._url, exc) from exc
+        raise self._version_error(found)
+
+    def _version_error(self, found: int) -> SchemaVersionError:
+        expected = schema.SCHEMA_VERSION
+        advice = (
+            "it was written by a newer hyperscout: upgrade hyperscout to open it"
+            if found > expected else
+            "it was written by an older hyperscout: open it with that version, or move the "
+            "studies to a new database"
+        )
+        return SchemaVersionError(
+            f"storage {mask(self._url)!r} has hyperscout schema version {found}, but this "
+            f"hyperscout uses schema version {expected}; {advice}."
+        )
+
+    @staticmethod
+    def _schema_version(conn: Connection) -> int | None:
+        if not sa.inspect(conn).has_table(schema.meta.name):
+            return None
+        m = schema.meta
+        raw = conn.execute(
+            sa.select(m.c.meta_value).where(m.c.meta_key == "schema_version")
+        ).scalar()
+        if raw is None:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            return -1
+
+    def _create_schema(self) -> None:
+        """Create the tables once, even when many workers open a new database together."""
+        with self._write() as conn:
+            if self._backend.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7236528394401)"))
+            elif self._backend.name == "mysql":
+                conn.execute(sa.text("SELECT GET_LOCK('hyperscout_schema', 60)"))
+            try:
+                found = self._schema_version(conn)
+                if found is None:
+                    schema.metadata.create_all(conn)
+                    conn.execute(sa.insert(schema.meta).values(
+                        meta_key="schema_version", meta_value=str(schema.SCHEMA_VERSION)))
+                elif found != schema.SCHEMA_VERSION:
+                    raise self._version_error(found)
+            finally:
+                if self._backend.name == "mysql":
+                    conn.execute(sa.text("SELECT RELEASE_LOCK('hyperscout_schema')"))
+
+    def _log(self, study_id: int) -> _FinishedLog:
+        log = self._logs.get(study_id)
+        if log is None:
+            with self._logs_lock:
+                log = self._logs.setdefault(study_id, _FinishedLog())
+        return log
+
+    def _absorb(self, log: _FinishedLog, rows: Sequence[Any]) -> None:
+        """Append newly finished rows to ``log`` (caller holds ``log.lock``)."""
+        if not rows:
+            return
+        cache = self._finished
+        for row in rows:
+            seq = row[_SEQ]
+            if seq <= log.last_seq:
+                continue
+            rec = cache.get(row[0])
+            if rec is None:
+                rec = build_trial(row, self._dists)
+                cache[row[0]] = rec
+            log.trials.append(rec)
+            log.seqs.append(seq)
+        log.by_number = None
+
+    def _sync(self, conn: Connection, log: _FinishedLog, study_id: int) -> None:
+        rows = conn.execute(
+            self._q.finished_since, {"sid": study_id, "seq": log.last_seq}
+        ).all()
+        self._absorb(log, rows)
+
+    def _not_found(self, study_id: int) -> StudyNotFoundError:
+        return StudyNotFoundError(f"no study with id {study_id} in {mask(self._url)!r}")
+
+    # -- studies ----------------------------------------------------------------------------
+    def create_study(
+        self, name: str, directions: Sequence[str], *, user_attrs: Mapping[str, Any] | None = None
+    ) -> int:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"study name {name!r} must be a non-empty string")
+        if len(name) > 512:
+            raise ValueError(f"study name {name[:40]!r}... has {len(name)} characters; max 512")
+        for k, v in (user_attrs or {}).items():
+            check_json("create_study(user_attrs)", k, v)
+        try:
+            with self._write() as conn:
+                res = conn.execute(sa.insert(S).values(
+                    name=name,
+                    directions=dumps(list(directions)),
+                    user_attrs=dict_json(user_attrs),
+                    system_attrs=EMPTY,
+                    next_trial_number=0,
+                    n_waiting=0,
+                    finish_counter=0,
+                    created=_utcnow(),
+                ))
+                return int(res.inserted_primary_key[0])
+        except sa.exc.IntegrityError:
+            raise DuplicatedStudyError(
+                f"a study named {name!r} exists already; pass load_if_exists=True to resume it"
+            ) from None
+
+    def get_study_id(self, name: str) -> int:
+        with self._read() as conn:
+            sid = conn.execute(sa.select(S.c.id).where(S.c.name == name)).scalar()
+        if sid is None:
+            raise StudyNotFoundError(f"no study named {name!r} in {mask(self._url)!r}")
+        return int(sid)
+
+    def _study_row(self, study_id: int) -> Any:
+        with self._read() as conn:
+            row = conn.execute(self._q.study_row, {"sid": study_id}).first()
+        if row is None:
+            raise self._not_found(study_id)
+        return row
+
+    def get_study_name(self, study_id: int) -> str:
+        return self._study_row(study_id)[0]
+
+    def get_study_directions(self, study_id: int) -> tuple[str, ...]:
+        return tuple(loads_list(self._study_row(study_id)[1]))
+
+    def list_studies(self) -> list[StudySummary]:
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(S.c.id, S.c.name, S.c.directions, S.c.user_attrs,
+                          S.c.next_trial_number, S.c.created).order_by(S.c.id)
+            ).all()
+            dirs = {r[0]: tuple(loads_list(r[2])) for r in rows}
+            single = [sid for sid, d in dirs.items() if len(d) == 1]
+            best: dict[int, tuple[float, ...]] = {}
+            if single:
+                vals = conn.execute(
+                    sa.select(T.c.study_id, T.c.objective_values)
+                    .where(T.c.study_id.in_(single), T.c.state == TrialState.COMPLETE.value)
+                ).all()
+                for sid, text in vals:
+                    v = tuple(loads_list(text))
+                    sign = 1.0 if dirs[sid][0] == "minimize" else -1.0
+                    old = best.get(sid)
+                    if old is None or sign * v[0] < sign * old[0]:
+                        best[sid] = v
+        return [
+            StudySummary(int(r[0]), r[1], dirs[r[0]], int(r[4]), best.get(r[0]), r[5],
+                         loads_dict(r[3]) or {})
+            for r in rows
+        ]
+
+    def delete_study(self, study_id: int) -> None:
+        with self._write() as conn:
+            found = conn.execute(self._q.lock_study, {"sid": study_id}).first()
+            if found is None:
+                raise self._not_found(study_id)
+            conn.execute(sa.delete(T).where(T.c.study_id == study_id))
+            conn.execute(sa.delete(S).where(S.c.id == study_id))
+        with self._logs_lock:
+            log = self._logs.pop(study_id, None)
+        for rec in log.trials if log else ():
+            self._finished.pop(rec.trial_id, None)
+        for tid in [t for t, s in self._trial_study.items() if s == study_id]:
+            self._trial_study.pop(tid, None)
+            self._finished.pop(tid, None)
+
+    def get_study_attrs(self, study_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        with self._read() as conn:
+            row = conn.execute(
+                sa.select(S.c.user_attrs, S.c.system_attrs).where(S.c.id == study_id)
+            ).first()
+        if row is None:
+            raise self._not_found(study_id)
+        return loads_dict(row[0]) or {}, loads_dict(row[1]) or {}
+
+    def set_study_attr(self, study_id: int, key: str, value: Any, *, system: bool = False) -> None:
+        check_json("set_study_attr", key, value)
+        col = S.c.system_attrs if system else S.c.user_attrs
+        with self._write() as conn:
+            text = conn.execute(
+                sa.select(col).where(S.c.id == study_id).with_for_update()
+            ).scalar()
+            if text is None:
+                raise self._not_found(study_id)
+            attrs = loads_dict(text) or {}
+            attrs[key] = value
+            conn.execute(sa.update(S).where(S.c.id == study_id).values({col.key: dumps(attrs)}))
+
+    # -- creating and claiming trials -------------------------------------------------------
+    def _insert(
+        self, conn: Connection, study_id: int, number: int, state: TrialState, now: _dt.datetime,
+        params: Mapping[str, Any] | None = None,
+        distributions: Mapping[str, Distribution] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+    ) -> FrozenTrial:
+        start = now if state is TrialState.RUNNING else None
+        p = dict(params) if params else {}
+        d = dict(distributions) if distributions else {}
+        ua = _copy_json(user_attrs)
+        sa_ = _copy_json(system_attrs)
+        res = conn.execute(self._q.insert_trial, {
+            "study_id": study_id, "number": number, "state": state.value,
+            "params": dict_json(p), "distributions": dists_to_json(d),
+            "objective_values": None, "intermediate_values": EMPTY,
+            "user_attrs": dict_json(ua), "system_attrs": dict_json(sa_),
+            "datetime_start": start, "datetime_complete": None, "error": None,
+            "finish_seq": None, "heartbeat": None,
+        })
+        tid = int(res.inserted_primary_key[0])
+        self._trial_study[tid] = study_id
+        return FrozenTrial.build(
+            number=number, trial_id=tid, state=state, params=p, distributions=d,
+            user_attrs=ua, system_attrs=sa_, datetime_start=start,
+        )
+
+    def _claim(self, conn: Connection, study_id: int, now: _dt.datetime) -> FrozenTrial | None:
+        """Claim the oldest WAITING trial (the study row is locked by the caller)."""
+        row = conn.execute(self._q.first_waiting, {"sid": study_id}).first()
+        if row is None:
+            conn.execute(self._q.fix_waiting, {"sid": study_id})  # the counter drifted
+            return None
+        conn.execute(self._q.claim, {"tid": row[0], "now": now})
+        conn.execute(self._q.add_waiting, {"sid": study_id, "w": -1})
+        self._trial_study[row[0]] = study_id
+        rec = build_trial(row, self._dists, TrialState.RUNNING)
+        return dataclasses.replace(rec, datetime_start=now)
+
+    def create_trial(
+        self,
+        study_id: int,
+        *,
+        state: TrialState = TrialState.RUNNING,
+        params: Mapping[str, Any] | None = None,
+        distributions: Mapping[str, Distribution] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+    ) -> FrozenTrial:
+        if state not in (TrialState.RUNNING, TrialState.WAITING):
+            raise ValueError(f"state={state.name}: a new trial is RUNNING or WAITING")
+        now = _utcnow()
+        w = 1 if state is TrialState.WAITING else 0
+        with self._write() as conn:
+            if self._returning:
+                nxt = conn.execute(self._q.create_returning, {"sid": study_id, "w": w}).scalar()
+                if nxt is None:
+                    raise self._not_found(study_id)
+                number = nxt - 1
+            else:
+                row = conn.execute(self._q.lock_study, {"sid": study_id}).first()
+                if row is None:
+                    raise self._not_found(study_id)
+                number = row[0]
+                conn.execute(self._q.bump_next, {"sid": study_id, "w": w})
+            return self._insert(conn, study_id, number, state, now, params, distributions,
+                                user_attrs, system_attrs)
+
+    def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
+        now = _utcnow()
+        with self._write() as conn:
+            row = conn.execute(self._q.lock_study, {"sid": study_id}).first()
+            if row is None:
+                raise self._not_found(study_id)
+            if row[1] <= 0:
+                return None
+            return self._claim(conn, study_id, now)
+
+    def start_trial(self, study_id: int) -> FrozenTrial:
+        """Claim the oldest WAITING trial or create a RUNNING one, in one transaction."""
+        now = _utcnow()
+        with self._write() as conn:
+            if self._returning:
+                row = conn.execute(self._q.start_returning, {"sid": study_id}).first()
+                if row is None:
+                    raise self._not_found(study_id)
+                nxt, n_waiting = row
+                reserved = n_waiting <= 0  # the number nxt - 1 is ours
+            else:
+                row = conn.execute(self._q.lock_study, {"sid": study_id}).first()
+                if row is None:
+                    raise self._not_found(study_id)
+                nxt, n_waiting = row[0], row[1]
+                reserved = False
+            if n_waiting > 0:
+                rec = self._claim(conn, study_id, now)
+                if rec is not None:
+                    return rec
+            if reserved:
+                number = nxt - 1
+            else:
+                number = nxt
+                conn.execute(self._q.bump_next, {"sid": study_id, "w": 0})
+            return self._insert(conn, study_id, number, TrialState.RUNNING, now)
+
+    # -- changing trials --------------------------------------------------------------------
+    def _study_of(self, conn: Connection, trial_id: int) -> int:
+        sid = self._trial_study.get(trial_id)
+        if sid is None:
+            sid = conn.execute(self._q.trial_study, {"tid": trial_id}).scalar()
+            if sid is None:
+                raise KeyError(f"no trial with id {trial_id} in {mask(self._url)!r}")
+            self._trial_study[trial_id] = sid
+        return sid
+
+    def update_trial(
+        self,
+        trial_id: int,
+        *,
+        params: Mapping[str, Any] | None = None,
+        distributions: Mapping[str, Distribution] | None = None,
+        intermediate_values: Mapping[int, float] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+    ) -> None:
+        cols = [T.c.number, T.c.state]
+        if params or distributions:
+            cols += [T.c.params, T.c.distributions]
+        if intermediate_values:
+            cols.append(T.c.intermediate_values)
+        if user_attrs:
+            cols.append(T.c.user_attrs)
+        if system_attrs:
+            cols.append(T.c.system_attrs)
+        with self._write() as conn:
+            row = conn.execute(
+                sa.select(*cols).where(T.c.id == trial_id).with_for_update()
+            ).first()
+            if row is None:
+                raise KeyError(f"no trial with id {trial_id} in {mask(self._url)!r}")
+            if row[1] != _RUNNING:
+                raise StaleTrialError(
+                    f"trial {row[0]} is {STATES[row[1]].name}, not RUNNING; it cannot be updated"
+                )
+            old = dict(zip((c.key for c in cols[2:]), row[2:]))
+            new: dict[str, str] = {}
+            if params or distributions:
+                p = loads_dict(old["params"]) or {}
+                p.update(params or {})
+                d = dict(self._dists.get(old["distributions"]) or {})
+                d.update(distributions or {})
+                new["params"] = dict_json(p)
+                new["distributions"] = dists_to_json(d)
+            if intermediate_values:
+                iv = iv_from_json(old["intermediate_values"]) or {}
+                iv.update(intermediate_values)
+                new["intermediate_values"] = iv_to_json(iv)
+            if user_attrs:
+                ua = loads_dict(old["user_attrs"]) or {}
+                ua.update(user_attrs)
+                new["user_attrs"] = dict_json(ua)
+            if system_attrs:
+                s = loads_dict(old["system_attrs"]) or {}
+                s.update(system_attrs)
+                new["system_attrs"] = dict_json(s)
+            if new:
+                conn.execute(sa.update(T).where(T.c.id == trial_id).values(new))
+
+    def finish_trial(
+        self,
+        trial_id: int,
+        state: TrialState,
+        values: Sequence[float] | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        distributions: Mapping[str, Distribution] | None = None,
+        intermediate_values: Mapping[int, float] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+        error: str | None = None,
+    ) -> FrozenTrial:
+        if not state.is_finished:
+            raise ValueError(f"state={state.name}: finish_trial needs COMPLETE, PRUNED or FAIL")
+        vals = tuple(float(v) for v in values) if values is not None else None
+        now = _utcnow()
+        with self._write() as conn:
+            sid = self._study_of(conn, trial_id)
+            # the study row first (lock order study -> trial everywhere): the next finish_seq
+            if self._returning:
+                seq = conn.execute(self._q.finish_returning, {"sid": sid}).scalar()
+            else:
+                counter = conn.execute(self._q.lock_study, {"sid": sid}).first()
+                seq = None if counter is None else counter[2] + 1
+                if seq is not None:
+                    conn.execute(self._q.set_finish, {"sid": sid, "seq": seq})
+            row = conn.execute(self._q.trial_for_update, {"tid": trial_id}).first()
+            if seq is None or row is None:
+                raise KeyError(f"no trial with id {trial_id} in {mask(self._url)!r}")
+            old = STATES[row[3]]
+            if not can_transition(old, state):
+                raise StaleTrialError(
+                    f"trial {row[2]} is already {old.name}; it cannot become {state.name}"
+                )
+            p = loads_dict(row[4]) or {}
+            if params:
+                p.update(params)
+            d = dict(self._dists.get(row[5]) or {})
+            if distributions:
+                d.update(distributions)
+            iv = iv_from_json(row[7]) or {}
+            if intermediate_values:
+                iv.update(intermediate_values)
+            ua = loads_dict(row[8]) or {}
+            if user_attrs:
+                ua.update(_copy_json(user_attrs))
+            sa_ = loads_dict(row[9]) or {}
+            if system_attrs:
+                sa_.update(_copy_json(system_attrs))
+            start = row[10] or now
+            res = conn.execute(self._q.finish, {
+                "tid": trial_id, "b_state": state.value, "b_params": dict_json(p),
+                "b_dists": dists_to_json(d),
+                "b_values": dumps(list(vals)) if vals is not None else None,
+                "b_iv": iv_to_json(iv), "b_ua": dict_json(ua), "b_sa": dict_json(sa_),
+                "b_start": start, "b_complete": now, "b_error": error, "b_seq": seq,
+            })
+            if res.rowcount != 1:  # unreachable under the row lock; never write a half finish
+                raise StaleTrialError(f"trial {row[2]} was finished by another worker")
+            if old is TrialState.WAITING:
+                conn.execute(self._q.add_waiting, {"sid": sid, "w": -1})
+        rec = FrozenTrial.build(
+            number=row[2], trial_id=trial_id, state=state, params=p, distributions=d,
+            values=vals, intermediate_values=iv, user_attrs=ua, system_attrs=sa_,
+            datetime_start=start, datetime_complete=now, error=error,
+        )
+        self._finished[trial_id] = rec  # committed: immutable from now on
+        return rec
+
+    # -- reading trials ---------------------------------------------------------------------
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        rec = self._finished.get(trial_id)
+        if rec is not None:
+            return rec
+        with self._read() as conn:
+            row = conn.execute(self._q.trial, {"tid": trial_id}).first()
+        if row is None:
+            raise KeyError(f"no trial with id {trial_id} in {mask(self._url)!r}")
+        rec = build_trial(row, self._dists)
+        self._trial_study[trial_id] = row[1]
+        if rec.state.is_finished:
+            self._finished[trial_id] = rec
+        return rec
+
+    def get_trials(
+        self, study_id: int, states: Sequence[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        wanted = None if states is None else {TrialState.parse(s) for s in states}
+        want_unfinished = wanted is None or TrialState.RUNNING in wanted \
+            or TrialState.WAITING in wanted
+        want_finished = wanted is None or any(s.is_finished for s in wanted)
+        log = self._log(study_id)
+        with log.lock:
+            with self._read() as conn:
+                if conn.execute(self._q.study_row, {"sid": study_id}).first() is None:
+                    raise self._not_found(study_id)
+                # unfinished first: a trial finishing in between then shows up twice (deduped
+                # below) instead of not at all
+                rows = conn.execute(self._q.unfinished, {"sid": study_id}).all() \
+                    if want_unfinished else []
+                if want_finished:
+                    self._sync(conn, log, study_id)
+            if want_finished:
+                if log.by_number is None:
+                    log.by_number = sorted(log.trials, key=_number)
+                finished = log.by_number
+            else:
+                finished = []
+        done = {t.trial_id for t in finished} if rows else ()
+        unfinished = [build_trial(r, self._dists) for r in rows if r[0] not in done]
+        out = _merge_by_number(finished, unfinished) if unfinished else list(finished)
+        if wanted is not None:
+            out = [t for t in out if t.state in wanted]
+        return out
+
+    def read_finished(self, study_id: int, cursor: int) -> tuple[list[FrozenTrial], int]:
+        log = self._log(study_id)
+        with log.lock:
+            with self._read() as conn:
+                self._sync(conn, log, study_id)
+            i = bisect.bisect_right(log.seqs, cursor)
+            return log.trials[i:], max(cursor, log.last_seq)
+
+    def get_unfinished_trials(self, study_id: int) -> list[FrozenTrial]:
+        with self._read() as conn:
+            rows = conn.execute(self._q.unfinished, {"sid": study_id}).all()
+        build = build_trial
+        dists = self._dists
+        return [build(r, dists) for r in rows]
+
+    def n_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
+        if states is None:
+            return int(self._study_row(study_id)[2])
+        wanted = [TrialState.parse(s).value for s in states]
+        with self._read() as conn:
+            n = conn.execute(
+                sa.select(sa.func.count()).select_from(T)
+                .where(T.c.study_id == study_id, T.c.state.in_(wanted))
+            ).scalar()
+        return int(n or 0)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the pooled connections (the storage reconnects if used again)."""
+        self._engine.dispose()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a pickled storage (sent to a worker process) reconnects from its URL there
+        return {"url": self._url.render_as_string(hide_password=False),
+                "engine_kwargs": self._engine_kwargs}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["url"], engine_kwargs=state["engine_kwargs"])  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return f"SQLStorage({mask(self._url)!r})"
+
+
+def _number(t: FrozenTrial) -> int:
+    return t.number
+
+
+def _merge_by_number(a: list[FrozenTrial], b: list[FrozenTrial]) -> list[FrozenTrial]:
+    """Merge two lists sorted by number."""
+    if not a:
+        return list(b)
+    out = list(a)
+    if b[0].number > a[-1].number:
+        out.extend(b)
+        return out
+    out.extend(b)
+    out.sort(key=_number)
+    return out
+
+
+def _copy_json(attrs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A deep copy through JSON (what a reader of the database would get back)."""
+    return loads_dict(dumps(dict(attrs))) or {} if attrs else {}
