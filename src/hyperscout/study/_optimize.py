@@ -138,17 +138,17 @@ class _Progress:
 
     def update(self, rec: FrozenTrial) -> None:
         with self._lock:
-            if self._by_time:
-                self._bar.n = min(time.monotonic() - self._t0, self._bar.total)
-                self._bar.refresh()
-            else:
-                self._bar.update(1)
             if rec.state is TrialState.COMPLETE and len(self._study.directions) == 1:
                 v = rec.values[0]  # type: ignore[index]
                 s = 1.0 if self._study.directions[0] == "minimize" else -1.0
                 if self._best is None or s * v < s * self._best:
                     self._best = v
                 self._bar.set_postfix(best=f"{self._best:.6g}", refresh=False)
+            if self._by_time:
+                self._bar.n = min(time.monotonic() - self._t0, self._bar.total)
+                self._bar.refresh()
+            else:
+                self._bar.update(1)  # redraws with the postfix set above
 
     def close(self) -> None:
         self._bar.close()
