@@ -163,7 +163,12 @@ class Study:
     def _sample(self, trial: Trial, name: str, dist: Distribution) -> Any:
         sampler = self.sampler
         with self._sample_lock:
-            history = self._history() if sampler.needs_history else self._no_history
+            # one snapshot per trial: later suggestions of the same trial reuse it (consistent
+            # with the joint proposal, and no storage read per define-by-run suggest)
+            history = trial._history
+            if history is None:
+                history = self._history() if sampler.needs_history else self._no_history
+                trial._history = history
             if trial._proposal is None:
                 joint = type(sampler).infer_space is not Sampler.infer_space
                 space = sampler.infer_space(history) if joint else None

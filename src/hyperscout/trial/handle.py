@@ -22,6 +22,7 @@ from hyperscout.trial.record import FrozenTrial
 from hyperscout.trial.state import TrialState
 
 if TYPE_CHECKING:
+    from hyperscout.history import History
     from hyperscout.study.study import Study
 
 FIXED_PARAMS_KEY = "fixed_params"
@@ -78,6 +79,7 @@ class Trial:
         self._joint_space: dict[str, Distribution] = {}
         self.finished = False
         self._live_view: FrozenTrial | None = None
+        self._history: History | None = None  # the snapshot its sampler calls share
 
     # -- read-only views --------------------------------------------------------------------
     @property
