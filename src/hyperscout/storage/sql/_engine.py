@@ -114,6 +114,7 @@ def _tune_sqlite(engine: Engine, memory: bool) -> None:
     process wrote meanwhile. So the driver is put in autocommit mode and every write
     transaction starts with ``BEGIN IMMEDIATE``: it waits (busy timeout) for the write lock
     before reading anything, which also makes "read the counter, then bump it" atomic.
+    Reads that need no snapshot across statements run without BEGIN (``hyperscout_autocommit``).
     """
 
     @event.listens_for(engine, "connect")
@@ -132,8 +133,12 @@ def _tune_sqlite(engine: Engine, memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        write = conn.get_execution_options().get("hyperscout_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        opts = conn.get_execution_options()
+        if opts.get("hyperscout_write", False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif not opts.get("hyperscout_autocommit", False):
+            conn.exec_driver_sql("BEGIN")
+        # else: each statement is its own read transaction (reads that need no snapshot)
 
 
 def connection_error(url: URL, exc: BaseException) -> StorageError:

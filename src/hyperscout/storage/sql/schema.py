@@ -127,7 +127,9 @@ trials = sa.Table(
     sa.Column("heartbeat", UTCDateTime, nullable=True),
     sa.UniqueConstraint("study_id", "number", name="uq_hyperscout_trials_study_number"),
     sa.Index("ix_hyperscout_trials_study_finish_seq", "study_id", "finish_seq"),
-    sa.Index("ix_hyperscout_trials_study_state", "study_id", "state"),
+    # (study_id, state) first, for the unfinished and WAITING trials; number last, so the oldest
+    # WAITING trial is the first index entry
+    sa.Index("ix_hyperscout_trials_study_state", "study_id", "state", "number"),
     sqlite_autoincrement=True,  # never reuse a trial id (finished trials are cached by id)
     **_TABLE_OPTS,
 )

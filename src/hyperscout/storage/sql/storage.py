@@ -176,11 +176,9 @@ class _Statements:
             .where(T.c.study_id == sid, T.c.finish_seq > bindparam("seq"))
             .order_by(T.c.finish_seq)
         )
-        self.unfinished = (
-            sa.select(*TRIAL_COLUMNS)
-            .where(T.c.study_id == sid, _IS_UNFINISHED)
-            .order_by(T.c.number)
-        )
+        # no ORDER BY: SQLite would then walk the (study_id, number) index over the whole
+        # study instead of the (study_id, state) entries of the few unfinished trials
+        self.unfinished = sa.select(*TRIAL_COLUMNS).where(T.c.study_id == sid, _IS_UNFINISHED)
         self.study_row = sa.select(S.c.name, S.c.directions, S.c.next_trial_number).where(
             by_study)
 
@@ -227,11 +225,15 @@ class SQLStorage(Storage):
         self._writer = (
             self._engine.execution_options(hyperscout_write=True) if sqlite else self._engine
         )
-        # single-statement reads need no transaction; psycopg would spend round trips on one
-        self._reader = (
-            self._engine.execution_options(isolation_level="AUTOCOMMIT")
-            if backend.name == "postgresql" else self._engine
-        )
+        # Reads need no transaction: each one is a single statement, or (get_trials) ordered so
+        # that no snapshot is needed. Without one, psycopg saves BEGIN and ROLLBACK round trips
+        # and SQLite two statements.
+        if backend.name == "postgresql":
+            self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        elif sqlite:
+            self._reader = self._engine.execution_options(hyperscout_autocommit=True)
+        else:
+            self._reader = self._engine
         self._make_locks()
         self._q = _Statements()
         self._dists = DistributionCache()
@@ -759,7 +761,8 @@ class SQLStorage(Storage):
             else:
                 finished = []
         done = {t.trial_id for t in finished} if rows else ()
-        unfinished = [build_trial(r, self._dists) for r in rows if r[0] not in done]
+        unfinished = sorted((build_trial(r, self._dists) for r in rows if r[0] not in done),
+                            key=_number)
         out = _merge_by_number(finished, unfinished) if unfinished else list(finished)
         if wanted is not None:
             out = [t for t in out if t.state in wanted]
@@ -776,9 +779,11 @@ class SQLStorage(Storage):
     def get_unfinished_trials(self, study_id: int) -> list[FrozenTrial]:
         with self._read() as conn:
             rows = conn.execute(self._q.unfinished, {"sid": study_id}).all()
+        if not rows:
+            return []
         build = build_trial
         dists = self._dists
-        return [build(r, dists) for r in rows]
+        return sorted((build(r, dists) for r in rows), key=_number)
 
     def n_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
         if states is None:
