@@ -28,6 +28,7 @@ class Backend:
     """What the storage needs to know about the database behind an engine."""
 
     engine: Engine
+    reader: Engine  # for reads outside transactions (a second pool on MySQL, else ``engine``)
     name: str  # "sqlite", "postgresql" or "mysql" (MariaDB included)
     memory: bool  # an in-process SQLite database (one shared connection)
     update_returning: bool  # UPDATE ... RETURNING saves a round trip
@@ -100,10 +101,23 @@ def create_backend(url: URL, engine_kwargs: Mapping[str, Any] | None) -> Backend
         ) from exc
     if name == "sqlite":
         _tune_sqlite(engine, memory)
+    reader = engine
+    if name == "sqlite":
+        # each read statement is its own read transaction (see _tune_sqlite)
+        reader = engine.execution_options(hyperscout_autocommit=True)
+    elif name == "postgresql":
+        # psycopg's autocommit is a client-side flag: no BEGIN / ROLLBACK round trips
+        reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+    elif name == "mysql":
+        # PyMySQL switches autocommit with a round trip each way, and a pool that resets
+        # connections sends ROLLBACK on every return: a pool of autocommit connections
+        # halves the cost of a read
+        reader = sa.create_engine(url, connect_args=connect_args, **{
+            **kwargs, "isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None})
     returning = bool(engine.dialect.update_returning)
     if name == "sqlite":
         returning = returning and sqlite3.sqlite_version_info >= (3, 35)
-    return Backend(engine, name, memory, returning)
+    return Backend(engine, reader, name, memory, returning)
 
 
 def _tune_sqlite(engine: Engine, memory: bool) -> None:

@@ -214,7 +214,7 @@ class SQLStorage(Storage):
         try:
             self._init_schema()
         except BaseException:
-            self._engine.dispose()
+            self._dispose()
             raise
 
     def _setup(self, backend: Backend) -> None:
@@ -225,15 +225,9 @@ class SQLStorage(Storage):
         self._writer = (
             self._engine.execution_options(hyperscout_write=True) if sqlite else self._engine
         )
-        # Reads need no transaction: each one is a single statement, or (get_trials) ordered so
-        # that no snapshot is needed. Without one, psycopg saves BEGIN and ROLLBACK round trips
-        # and SQLite two statements.
-        if backend.name == "postgresql":
-            self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
-        elif sqlite:
-            self._reader = self._engine.execution_options(hyperscout_autocommit=True)
-        else:
-            self._reader = self._engine
+        # Reads run outside transactions: each is a single statement, or (get_trials) ordered
+        # so that it needs no snapshot.
+        self._reader = backend.reader
         self._make_locks()
         self._q = _Statements()
         self._dists = DistributionCache()
@@ -257,7 +251,7 @@ class SQLStorage(Storage):
     # -- plumbing ---------------------------------------------------------------------------
     def _check_fork(self) -> None:
         if os.getpid() != self._pid:  # a forked child must not use the parent's connections
-            self._engine.dispose(close=False)
+            self._dispose(close=False)
             self._make_locks()
             for log in self._logs.values():
                 log.lock = threading.Lock()
@@ -719,7 +713,21 @@ class SQLStorage(Storage):
             datetime_start=start, datetime_complete=now, error=error,
         )
         self._finished[trial_id] = rec  # committed: immutable from now on
+        self._append_own(sid, seq, rec)
         return rec
+
+    def _append_own(self, study_id: int, seq: int, rec: FrozenTrial) -> None:
+        """Put a trial this process just finished into the study's log if it is the very next
+        one, so a later read doesn't fetch it again; otherwise the next sync will."""
+        log = self._log(study_id)
+        if log.lock.acquire(blocking=False):  # never wait behind a sync
+            try:
+                if seq == log.last_seq + 1:
+                    log.trials.append(rec)
+                    log.seqs.append(seq)
+                    log.by_number = None
+            finally:
+                log.lock.release()
 
     # -- reading trials ---------------------------------------------------------------------
     def get_trial(self, trial_id: int) -> FrozenTrial:
@@ -797,9 +805,14 @@ class SQLStorage(Storage):
         return int(n or 0)
 
     # -- lifecycle --------------------------------------------------------------------------
+    def _dispose(self, close: bool = True) -> None:
+        self._engine.dispose(close=close)
+        if self._reader.pool is not self._engine.pool:  # MySQL's second pool
+            self._reader.dispose(close=close)
+
     def close(self) -> None:
         """Close the pooled connections (the storage reconnects if used again)."""
-        self._engine.dispose()
+        self._dispose()
 
     def __getstate__(self) -> dict[str, Any]:
         # a pickled storage (sent to a worker process) reconnects from its URL there
