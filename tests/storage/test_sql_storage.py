@@ -251,6 +251,26 @@ def test_statements_per_trial_event_do_not_grow_with_the_study(sql_factory) -> N
     assert start <= 4 and update <= 3 and finish <= 5 and read <= 2, small
 
 
+def test_hot_queries_use_their_indexes_on_sqlite(sqlite_url) -> None:
+    """Without statistics SQLite may walk a whole study for a few rows; pin the plans."""
+    storage = SQLStorage(sqlite_url)
+    expected = {
+        "unfinished": "ix_hyperscout_trials_study_state",
+        "first_waiting": "ix_hyperscout_trials_study_state",
+        "finished_since": "ix_hyperscout_trials_study_finish_seq",
+        "trial_for_update": "INTEGER PRIMARY KEY",
+    }
+    with storage._engine.connect() as conn:
+        for name, index in expected.items():
+            compiled = getattr(storage._q, name).compile(dialect=conn.dialect)
+            args = tuple(1 if compiled.params[p] is None else compiled.params[p]
+                         for p in compiled.positiontup)
+            plan = " ".join(r[-1] for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + str(compiled), args))
+            assert index in plan and "TEMP B-TREE" not in plan, (name, plan)
+    storage.close()
+
+
 # -- several processes --------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_worker_processes_get_gap_free_numbers(sql_url_factory, kind) -> None:

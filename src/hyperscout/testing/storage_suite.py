@@ -394,6 +394,10 @@ def check_threads_numbering(make: StorageFactory, n_threads: int = 4, n_each: in
     fin, cursor = make().read_finished(sid, 0)
     _eq(sorted(t.number for t in fin), list(range(n)), "every finish is in the finish log once")
     _eq(s.read_finished(sid, cursor), ([], cursor), "nothing after the final cursor")
+    own, own_cursor = s.read_finished(sid, 0)
+    _eq([t.trial_id for t in own], [t.trial_id for t in fin],
+        "the writing handle's finish log (same order as a fresh reader's)")
+    _eq(own_cursor, cursor, "cursor of the writing handle")
     _true(all(t.values == (float(t.number),) and t.intermediate_values[0] == t.number
               for t in fin), "values and reports of concurrent trials")
 
