@@ -98,7 +98,7 @@ class DistributionCache:
 
 
 def build_trial(row: Any, dists: DistributionCache, state: TrialState | None = None) -> FrozenTrial:
-    """A FrozenTrial from a row of ``TRIAL_COLUMNS`` (see storage.py)."""
+    """A FrozenTrial from a row of ``_statements.TRIAL_COLUMNS``."""
     vals = row[6]
     return FrozenTrial.build(
         number=row[2],

@@ -31,7 +31,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import bindparam
 from sqlalchemy.engine import Connection
 
 from hyperscout.exceptions import (
@@ -65,24 +64,13 @@ from hyperscout.storage.sql._rows import (
     loads_dict,
     loads_list,
 )
+from hyperscout.storage.sql._statements import RUNNING, SEQ, Statements
 from hyperscout.trial.record import FrozenTrial
 from hyperscout.trial.state import TrialState, can_transition
 
 S = schema.studies
 T = schema.trials
-
-#: Column order of a trial row, as ``_rows.build_trial`` reads it.
-TRIAL_COLUMNS = (
-    T.c.id, T.c.study_id, T.c.number, T.c.state, T.c.params, T.c.distributions,
-    T.c.objective_values, T.c.intermediate_values, T.c.user_attrs, T.c.system_attrs,
-    T.c.datetime_start, T.c.datetime_complete, T.c.error, T.c.finish_seq,
-)
-_SEQ = 13
-_RUNNING = TrialState.RUNNING.value
-_WAITING = TrialState.WAITING.value
 _NULL = contextlib.nullcontext()
-# two constant comparisons instead of IN: an IN list is re-rendered on every execution
-_IS_UNFINISHED = sa.or_(T.c.state == _RUNNING, T.c.state == _WAITING)
 
 
 def _utcnow() -> _dt.datetime:
@@ -103,84 +91,6 @@ class _FinishedLog:
     @property
     def last_seq(self) -> int:
         return self.seqs[-1] if self.seqs else 0
-
-
-class _Statements:
-    """The hot-path statements, built once (SQLAlchemy then reuses their compiled form)."""
-
-    def __init__(self) -> None:
-        sid = bindparam("sid")
-        by_study = S.c.id == sid
-        self.lock_study = sa.select(
-            S.c.next_trial_number, S.c.n_waiting, S.c.finish_counter
-        ).where(by_study).with_for_update()
-        # start_trial: take a number unless a WAITING trial is to be claimed
-        self.start_returning = (
-            sa.update(S).where(by_study)
-            .values(next_trial_number=S.c.next_trial_number
-                    + sa.case((S.c.n_waiting > 0, 0), else_=1))
-            .returning(S.c.next_trial_number, S.c.n_waiting)
-        )
-        self.create_returning = (
-            sa.update(S).where(by_study)
-            .values(next_trial_number=S.c.next_trial_number + 1,
-                    n_waiting=S.c.n_waiting + bindparam("w"))
-            .returning(S.c.next_trial_number)
-        )
-        self.bump_next = (
-            sa.update(S).where(by_study)
-            .values(next_trial_number=S.c.next_trial_number + 1,
-                    n_waiting=S.c.n_waiting + bindparam("w"))
-        )
-        self.add_waiting = sa.update(S).where(by_study).values(
-            n_waiting=S.c.n_waiting + bindparam("w"))
-        self.fix_waiting = sa.update(S).where(by_study).values(n_waiting=0)
-        self.finish_returning = (
-            sa.update(S).where(by_study)
-            .values(finish_counter=S.c.finish_counter + 1)
-            .returning(S.c.finish_counter)
-        )
-        self.set_finish = sa.update(S).where(by_study).values(finish_counter=bindparam("seq"))
-        self.insert_trial = sa.insert(T)
-        self.trial_study = sa.select(T.c.study_id).where(T.c.id == bindparam("tid"))
-        self.trial_for_update = (
-            sa.select(*TRIAL_COLUMNS).where(T.c.id == bindparam("tid")).with_for_update()
-        )
-        self.trial = sa.select(*TRIAL_COLUMNS).where(T.c.id == bindparam("tid"))
-        self.first_waiting = (
-            sa.select(*TRIAL_COLUMNS)
-            .where(T.c.study_id == sid, T.c.state == _WAITING)
-            .order_by(T.c.number).limit(1).with_for_update()
-        )
-        self.claim = sa.update(T).where(T.c.id == bindparam("tid")).values(
-            state=_RUNNING, datetime_start=bindparam("now"))
-        self.finish = (
-            sa.update(T)
-            .where(T.c.id == bindparam("tid"), _IS_UNFINISHED)
-            .values(
-                state=bindparam("b_state"),
-                params=bindparam("b_params"),
-                distributions=bindparam("b_dists"),
-                objective_values=bindparam("b_values"),
-                intermediate_values=bindparam("b_iv"),
-                user_attrs=bindparam("b_ua"),
-                system_attrs=bindparam("b_sa"),
-                datetime_start=bindparam("b_start"),
-                datetime_complete=bindparam("b_complete"),
-                error=bindparam("b_error"),
-                finish_seq=bindparam("b_seq"),
-            )
-        )
-        self.finished_since = (
-            sa.select(*TRIAL_COLUMNS)
-            .where(T.c.study_id == sid, T.c.finish_seq > bindparam("seq"))
-            .order_by(T.c.finish_seq)
-        )
-        # no ORDER BY: SQLite would then walk the (study_id, number) index over the whole
-        # study instead of the (study_id, state) entries of the few unfinished trials
-        self.unfinished = sa.select(*TRIAL_COLUMNS).where(T.c.study_id == sid, _IS_UNFINISHED)
-        self.study_row = sa.select(S.c.name, S.c.directions, S.c.next_trial_number).where(
-            by_study)
 
 
 class SQLStorage(Storage):
@@ -229,7 +139,7 @@ class SQLStorage(Storage):
         # so that it needs no snapshot.
         self._reader = backend.reader
         self._make_locks()
-        self._q = _Statements()
+        self._q = Statements()
         self._dists = DistributionCache()
         self._finished: dict[int, FrozenTrial] = {}  # trial_id -> finished record
         self._logs: dict[int, _FinishedLog] = {}  # study_id -> finished trials in seq order
@@ -253,9 +163,10 @@ class SQLStorage(Storage):
         if os.getpid() != self._pid:  # a forked child must not use the parent's connections
             self._dispose(close=False)
             self._make_locks()
-            for log in self._logs.values():
+            for log in self._logs.values():  # a lock held by a parent thread stays held
                 log.lock = threading.Lock()
             self._logs_lock = threading.Lock()
+            self._dists = DistributionCache()
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -345,7 +256,7 @@ class SQLStorage(Storage):
             return
         cache = self._finished
         for row in rows:
-            seq = row[_SEQ]
+            seq = row[SEQ]
             if seq <= log.last_seq:
                 continue
             rec = cache.get(row[0])
@@ -450,7 +361,7 @@ class SQLStorage(Storage):
             log = self._logs.pop(study_id, None)
         for rec in log.trials if log else ():
             self._finished.pop(rec.trial_id, None)
-        for tid in [t for t, s in self._trial_study.items() if s == study_id]:
+        for tid in [t for t, s in list(self._trial_study.items()) if s == study_id]:
             self._trial_study.pop(tid, None)
             self._finished.pop(tid, None)
 
@@ -617,7 +528,7 @@ class SQLStorage(Storage):
             ).first()
             if row is None:
                 raise KeyError(f"no trial with id {trial_id} in {mask(self._url)!r}")
-            if row[1] != _RUNNING:
+            if row[1] != RUNNING:
                 raise StaleTrialError(
                     f"trial {row[0]} is {STATES[row[1]].name}, not RUNNING; it cannot be updated"
                 )
