@@ -92,6 +92,12 @@ def check_study_lifecycle(make: StorageFactory) -> None:
             "get_study_id of a missing study")
     other = make()
     _eq(other.get_study_id(name), sid, "get_study_id through a second handle")
+    upper = s.create_study(name.upper(), ["minimize"])  # names are case-sensitive
+    _true(upper != sid, "a name differing only in case is another study")
+    _eq(other.get_study_id(name.upper()), upper, "get_study_id of the upper-case name")
+    uni = name + "-é-λ-✓"
+    uid = s.create_study(uni, ["minimize"])
+    _eq((other.get_study_name(uid), other.get_study_id(uni)), (uni, uid), "a unicode name")
     s.delete_study(sid)
     _raises(StudyNotFoundError, lambda: s.get_study_id(name), "get_study_id after delete")
     _raises(StudyNotFoundError, lambda: other.get_study_name(sid), "get_study_name after delete")
