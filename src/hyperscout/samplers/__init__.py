@@ -6,9 +6,15 @@ from collections.abc import Sequence
 
 from hyperscout._rng import SeedLike
 from hyperscout.samplers.base import Proposal, Sampler
+from hyperscout.samplers.cmaes import CmaEsSampler
+from hyperscout.samplers.forest import ForestSampler
+from hyperscout.samplers.ga import GASampler
 from hyperscout.samplers.random import RandomSampler
 
 __all__ = [
+    "CmaEsSampler",
+    "ForestSampler",
+    "GASampler",
     "Proposal",
     "RandomSampler",
     "Sampler",
