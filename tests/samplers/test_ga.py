@@ -164,6 +164,16 @@ def test_seeded_runs_are_reproducible():
     assert run(2) != run(3)
 
 
+def test_a_sampler_reused_for_another_study_forgets_the_first():
+    ga = GASampler(population_size=5, seed=0)
+    first = hs.create_study(sampler=ga)
+    first.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=20)
+    second = hs.create_study(sampler=ga)
+    second.optimize(lambda t: -t.suggest_float("x", 0, 1), n_trials=12)
+    ids = {t.trial_id for t in second.trials}
+    assert all(t.trial_id in ids for _, t in ga._population(second._history(), 2))
+
+
 def test_maximize_selects_the_largest_values():
     study = hs.create_study(sampler=GASampler(population_size=8, seed=0), direction="maximize")
     study.optimize(lambda t: -abs(t.suggest_int("n", 0, 100) - 70), n_trials=80)

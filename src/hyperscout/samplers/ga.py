@@ -112,9 +112,10 @@ class GASampler(Sampler):
         self._sign: float | None = None
         # generation -> complete trials sorted by fitness: [(fitness, number, trial)]
         self._gens: dict[int, list[tuple[float, int, FrozenTrial]]] = {}
-        self._children: OrderedDict[int, dict[str, tuple[Any, float, Distribution]]] = (
-            OrderedDict()
-        )
+        # (trial id, number) -> the child bred for that trial, one per trial (bounded)
+        self._children: OrderedDict[
+            tuple[int, int], dict[str, tuple[Any, float, Distribution]]
+        ] = OrderedDict()
 
     def reseed(self, seed: SeedLike) -> None:
         super().reseed(seed)
@@ -184,12 +185,14 @@ class GASampler(Sampler):
 
     # -- breeding -----------------------------------------------------------------------------
     def _child(self, history: History, trial: FrozenTrial) -> dict[str, tuple[Any, float, Any]]:
-        cached = self._children.get(trial.number)
+        self._update(history)  # first: a history of another study clears the cache
+        key = (trial.trial_id, trial.number)
+        cached = self._children.get(key)
         if cached is not None:
             return cached
         pop = self._population(history, trial.number // self._pop)
         child = self._breed(pop) if len(pop) >= 1 else {}
-        self._children[trial.number] = child
+        self._children[key] = child
         while len(self._children) > _CHILD_CACHE:
             self._children.popitem(last=False)
         return child
