@@ -54,7 +54,7 @@ def make_sampler(name: str, seed: int | None, kwargs_json: str | None) -> tuple[
     """Build the sampler called ``name``; returns it and whether ``seed`` went to its constructor.
 
     ``kwargs_json`` is a JSON object of constructor arguments (``--sampler-kwargs``), e.g.
-    ``'{"grid": {"x": [0, 1, 2]}}'`` for the grid sampler.
+    ``'{"search_space": {"x": [0, 1, 2]}}'`` for the grid sampler.
 
     Example:
         >>> sampler, seeded = make_sampler("random", 0, None)

@@ -197,7 +197,7 @@ def _check_n_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int
                    "default: the study's default sampler.")
 @click.option("--sampler-kwargs", metavar="JSON",
               help="Constructor arguments of the sampler as a JSON object, e.g. "
-                   "'{\"grid\": {\"x\": [0, 1]}}'.")
+                   "'{\"search_space\": {\"x\": [0, 1]}}'.")
 @click.option("--direction", "directions", multiple=True,
               type=click.Choice(["minimize", "maximize"], case_sensitive=False),
               help="Per objective; repeat for multi-objective (default: minimize, or the stored "

@@ -9,13 +9,17 @@ from hyperscout.samplers.base import Proposal, Sampler
 from hyperscout.samplers.cmaes import CmaEsSampler
 from hyperscout.samplers.forest import ForestSampler
 from hyperscout.samplers.ga import GASampler
+from hyperscout.samplers.grid import GridSampler
+from hyperscout.samplers.qmc import QMCSampler
 from hyperscout.samplers.random import RandomSampler
 
 __all__ = [
     "CmaEsSampler",
     "ForestSampler",
     "GASampler",
+    "GridSampler",
     "Proposal",
+    "QMCSampler",
     "RandomSampler",
     "Sampler",
     "default_sampler",

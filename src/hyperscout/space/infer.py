@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 from hyperscout.space.distributions import Distribution
-from hyperscout.trial.record import FrozenTrial
 
 
-def intersection_space(trials: Iterable[FrozenTrial]) -> dict[str, Distribution]:
+class HasDistributions(Protocol):
+    """What these functions read from a trial (a ``FrozenTrial`` has it); ``space`` does not
+    import ``trial``, which sits above it."""
+
+    @property
+    def distributions(self) -> Mapping[str, Distribution]: ...
+
+
+def intersection_space(trials: Iterable[HasDistributions]) -> dict[str, Distribution]:
     """Parameters that every given trial has, with the same distribution (order of the first).
 
     Example:
@@ -31,7 +39,7 @@ def intersection_space(trials: Iterable[FrozenTrial]) -> dict[str, Distribution]
     return space or {}
 
 
-def group_spaces(trials: Iterable[FrozenTrial]) -> list[dict[str, Distribution]]:
+def group_spaces(trials: Iterable[HasDistributions]) -> list[dict[str, Distribution]]:
     """Split parameters into groups that always co-occur (for conditional spaces).
 
     Two parameters are in the same group when every trial that has one has the other; each

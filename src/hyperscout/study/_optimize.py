@@ -43,11 +43,15 @@ class _Budget:
 
 
 def run_one(
-    study: Study, func: Objective, catch: tuple[type[BaseException], ...]
+    study: Study,
+    func: Objective,
+    catch: tuple[type[BaseException], ...],
+    trial: Trial | None = None,
 ) -> tuple[FrozenTrial, BaseException | None]:
-    """Run the objective on a new trial and record the outcome. Returns the record and any
-    exception to re-raise (persist first, report second)."""
-    trial = study._start_trial()
+    """Run the objective on ``trial`` (a new one if ``None``) and record the outcome. Returns
+    the record and any exception to re-raise (persist first, report second)."""
+    if trial is None:
+        trial = study._start_trial()
     try:
         result = func(trial)
     except TrialPruned:
@@ -89,11 +93,10 @@ def optimize(
 
     def worker() -> None:
         while not study._stop_flag.is_set() and not errors:
-            if study._sampler_exhausted():
+            trial = study._start_next_trial(budget.take)
+            if trial is None:
                 break
-            if not budget.take():
-                break
-            rec, exc = run_one(study, func, catch_t)
+            rec, exc = run_one(study, func, catch_t, trial)
             if progress is not None:
                 progress.update(rec)
             for cb in callbacks:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from hyperscout._logging import get_logger
@@ -86,6 +87,12 @@ class Study:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON-serialisable attribute with the study."""
+        try:  # checked here so that every storage refuses what SQL storages can't store
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"study.set_user_attr({key!r}): value {value!r} is not JSON-serialisable ({exc})"
+            ) from None
         self._storage.set_study_attr(self._study_id, key, value)
 
     @property
@@ -195,6 +202,18 @@ class Study:
             return self.sampler.is_exhausted(self._history())
 
     # -- trial life cycle -------------------------------------------------------------------
+    def _start_next_trial(self, take_budget: Callable[[], bool]) -> Trial | None:
+        """Start the next trial of ``optimize``; ``None`` if the sampler is exhausted or
+        ``take_budget()`` says no. For a sampler that can be exhausted (a grid) the check and the
+        start are one step under the sampling lock, so two threads cannot both start a trial
+        for the last free point."""
+        if type(self.sampler).is_exhausted is Sampler.is_exhausted:
+            return self._start_trial() if take_budget() else None
+        with self._sample_lock:
+            if self._sampler_exhausted() or not take_budget():
+                return None
+            return self._start_trial()
+
     def _start_trial(self) -> Trial:
         rec = self._storage.start_trial(self._study_id)
         trial = Trial(self, rec)

@@ -73,6 +73,7 @@ class Trial:
         self._fixed: dict[str, Any] = dict(record.system_attrs.get(FIXED_PARAMS_KEY) or {})
         self._intermediate: dict[int, float] = dict(record.intermediate_values)
         self._user_attrs: dict[str, Any] = dict(record.user_attrs)
+        self._system_attrs: dict[str, Any] = dict(record.system_attrs)  # + sampler state
         self._unsaved_params: dict[str, Any] = {}
         self._unsaved_state: dict[str, Any] = {}
         self._proposal: Proposal | None = None
@@ -117,7 +118,7 @@ class Trial:
             distributions=dict(self._dists),
             intermediate_values=dict(self._intermediate),
             user_attrs=dict(self._user_attrs),
-            system_attrs=dict(self._record.system_attrs),
+            system_attrs=dict(self._system_attrs),
             datetime_start=self._record.datetime_start,
         )
 
@@ -138,7 +139,7 @@ class Trial:
             distributions=MappingProxyType(self._dists),
             intermediate_values=MappingProxyType(self._intermediate),
             user_attrs=MappingProxyType(self._user_attrs),
-            system_attrs=self._record.system_attrs,
+            system_attrs=MappingProxyType(self._system_attrs),
             datetime_start=self._record.datetime_start,
         )
 
@@ -307,9 +308,9 @@ class Trial:
         self._proposal = proposal
         self._joint_space = space
         if proposal.state:
-            self._unsaved_state.update(
-                {SAMPLER_STATE_PREFIX + k: v for k, v in proposal.state.items()}
-            )
+            state = {SAMPLER_STATE_PREFIX + k: v for k, v in proposal.state.items()}
+            self._unsaved_state.update(state)
+            self._system_attrs.update(state)  # visible to policies from now on, not only once saved
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self._params})"
