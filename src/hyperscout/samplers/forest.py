@@ -346,24 +346,33 @@ class ForestSampler(Sampler):
             pool_ei.append(cur_ei)
         rows = np.vstack(pool_rows)
         scores = np.concatenate(pool_ei)
-        seen = {r.tobytes() for r in codec_round(codec, X_seen)}
+        seen = {_key(r) for r in snap(codec, X_seen)}
         for k in np.argsort(-scores, kind="stable"):
-            r = codec_round(codec, rows[k : k + 1])[0]
-            if r.tobytes() not in seen:
+            r = snap(codec, rows[k : k + 1])[0]
+            if _key(r) not in seen:
                 return r
-        return codec_round(codec, self._random_rows(codec, X, 1))[0]
+        return snap(codec, self._random_rows(codec, X, 1))[0]
 
     def __repr__(self) -> str:
         return (f"ForestSampler(seed={self._seed!r}, n_startup_trials={self._n_startup}, "
                 f"n_trees={self._n_trees}, model={self._model!r}, log_y={self._log_y})")
 
 
-def codec_round(codec: SpaceCodec, R: np.ndarray) -> np.ndarray:
-    """Snap rows onto the grid, keeping the ``MISSING`` sentinel (continuous values rounded to
-    1e-9 so that near-duplicates compare equal)."""
+def snap(codec: SpaceCodec, R: np.ndarray) -> np.ndarray:
+    """Snap rows onto the grid, keeping the ``MISSING`` sentinel.
+
+    Example:
+        >>> from hyperscout.space import Int
+        >>> snap(SpaceCodec({"n": Int(0, 1), "m": Int(0, 1)}), np.array([[0.1, MISSING]])).tolist()
+        [[0.25, -1.0]]
+    """
     R = np.atleast_2d(R)
     miss = R == MISSING
     out = codec.round_to_grid(np.where(miss, 0.5, R))
-    out = np.round(out, 9)
     out[miss] = MISSING
     return out
+
+
+def _key(row: np.ndarray) -> bytes:
+    """Identity of a configuration: unit values to 1e-9, so near-duplicates compare equal."""
+    return (np.round(row, 9) + 0.0).tobytes()
