@@ -207,6 +207,13 @@ def test_ipop_restarts_double_the_population():
     tags = [t.system_attrs["sampler:" + GEN_KEY] for t in study.trials[1:]]
     sizes = {g["restart"]: g["popsize"] for g in tags}
     assert sizes[0] == 4 and sizes[1] == 8 and sizes.get(2, 16) == 16
+    # another worker, seeded differently, replays the same restarts to the same point
+    history = study._history()
+    other = CmaEsSampler(seed=123, popsize=4, restart="ipop")
+    other.sample_joint(history, study.trials[-1], other.infer_space(history))
+    sampler.sample_joint(history, study.trials[-1], sampler.infer_space(history))
+    assert other._replay.run.restart == sampler._replay.run.restart >= 2
+    np.testing.assert_array_equal(other._replay.run.state.mean, sampler._replay.run.state.mean)
 
 
 def test_bipop_alternates_regimes():

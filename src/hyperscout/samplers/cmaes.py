@@ -105,6 +105,7 @@ class _Replay:
         self.n_seen = 0
         self.last_id: int | None = None
         self.n_told = 0
+        self.last_told = 0  # crc32 of the last generation's values: restart entropy
         self.evals = {"large": 0, "small": 0}
         self.n_large_restarts = 0
         self.stops: list[str] = []
@@ -161,6 +162,7 @@ class _Replay:
         run.state = state
         run.buffer = []
         self.n_told += run.popsize
+        self.last_told = zlib.crc32(f.tobytes())
         self.evals[run.regime] += run.popsize
         reason = cma_should_stop(state, run.k)
         if reason is not None and self.sampler._restart is not None:
@@ -192,7 +194,9 @@ class _Replay:
 
     def _restart(self) -> None:
         old = self.run
-        rng = np.random.default_rng([self.sampler._seed_base, old.restart + 1, self.n_told])
+        # drawn from the history alone (not the sampler's seed: workers have different seeds),
+        # so every worker that replays the same trials restarts at the same point
+        rng = np.random.default_rng([old.restart + 1, self.n_told, self.last_told])
         mean = rng.random(self.n)
         sigma, popsize, regime = self.sigma0, old.popsize, "large"
         if self.sampler._restart == "ipop":
@@ -240,7 +244,7 @@ class CmaEsSampler(Sampler):
     are still drawn from the current distribution (nobody waits); those that finish after the
     update are ignored by it. Stopped runs restart (``"ipop"``: doubled population, random mean;
     ``"bipop"``: alternating large-population and small local runs) at a point drawn from a seed
-    derived from the history, so every worker replays the same restarts.
+    derived from the history (not from ``seed``), so every worker replays the same restarts.
 
     Args:
         seed: An int (reproducible), a numpy Generator, or ``None``.
@@ -295,10 +299,6 @@ class CmaEsSampler(Sampler):
         self._space_seen = 0
         self._space_last_id: int | None = None
         self._space: dict[str, Distribution] | None = None
-
-    @property
-    def _seed_base(self) -> int:
-        return int(self._seed) if isinstance(self._seed, (int, np.integer)) else 0
 
     def reseed(self, seed: SeedLike) -> None:
         super().reseed(seed)
