@@ -32,15 +32,18 @@ def _probe(url: str) -> str | None:
 
         from hyperscout.storage.sql._engine import mask
 
-        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-        try:
+        engine = None
+        try:  # a missing driver counts as unreachable too
+            engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
             _probed[url] = None
         except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-            _probed[url] = f"{mask(engine.url)}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+            first = (str(exc).splitlines() or [""])[0]
+            _probed[url] = f"{mask(sa.make_url(url))}: {type(exc).__name__}: {first}"
         finally:
-            engine.dispose()
+            if engine is not None:
+                engine.dispose()
     return _probed[url]
 
 
