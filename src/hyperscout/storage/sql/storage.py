@@ -409,7 +409,6 @@ class SQLStorage(Storage):
             "finish_seq": None, "heartbeat": None,
         })
         tid = int(res.inserted_primary_key[0])
-        self._trial_study[tid] = study_id
         return FrozenTrial.build(
             number=number, trial_id=tid, state=state, params=p, distributions=d,
             user_attrs=ua, system_attrs=sa_, datetime_start=start,
@@ -423,7 +422,6 @@ class SQLStorage(Storage):
             return None
         conn.execute(self._q.claim, {"tid": row[0], "now": now})
         conn.execute(self._q.add_waiting, {"sid": study_id, "w": -1})
-        self._trial_study[row[0]] = study_id
         rec = build_trial(row, self._dists, TrialState.RUNNING)
         return dataclasses.replace(rec, datetime_start=now)
 
@@ -453,8 +451,9 @@ class SQLStorage(Storage):
                     raise self._not_found(study_id)
                 number = row[0]
                 conn.execute(self._q.bump_next, {"sid": study_id, "w": w})
-            return self._insert(conn, study_id, number, state, now, params, distributions,
-                                user_attrs, system_attrs)
+            rec = self._insert(conn, study_id, number, state, now, params, distributions,
+                               user_attrs, system_attrs)
+        return self._started(study_id, rec)
 
     def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
         now = _utcnow()
@@ -464,7 +463,8 @@ class SQLStorage(Storage):
                 raise self._not_found(study_id)
             if row[1] <= 0:
                 return None
-            return self._claim(conn, study_id, now)
+            rec = self._claim(conn, study_id, now)
+        return None if rec is None else self._started(study_id, rec)
 
     def start_trial(self, study_id: int) -> FrozenTrial:
         """Claim the oldest WAITING trial or create a RUNNING one, in one transaction."""
@@ -482,16 +482,20 @@ class SQLStorage(Storage):
                     raise self._not_found(study_id)
                 nxt, n_waiting = row[0], row[1]
                 reserved = False
-            if n_waiting > 0:
-                rec = self._claim(conn, study_id, now)
-                if rec is not None:
-                    return rec
-            if reserved:
-                number = nxt - 1
-            else:
-                number = nxt
-                conn.execute(self._q.bump_next, {"sid": study_id, "w": 0})
-            return self._insert(conn, study_id, number, TrialState.RUNNING, now)
+            rec = self._claim(conn, study_id, now) if n_waiting > 0 else None
+            if rec is None:
+                if reserved:
+                    number = nxt - 1
+                else:
+                    number = nxt
+                    conn.execute(self._q.bump_next, {"sid": study_id, "w": 0})
+                rec = self._insert(conn, study_id, number, TrialState.RUNNING, now)
+        return self._started(study_id, rec)
+
+    def _started(self, study_id: int, rec: FrozenTrial) -> FrozenTrial:
+        # only once committed: SQLite may hand a rolled-back id out again
+        self._trial_study[rec.trial_id] = study_id
+        return rec
 
     # -- changing trials --------------------------------------------------------------------
     def _study_of(self, conn: Connection, trial_id: int) -> int:
