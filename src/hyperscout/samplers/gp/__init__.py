@@ -1,0 +1,13 @@
+"""Gaussian-process Bayesian optimisation (numpy/scipy only).
+
+Modules: ``kernels`` (Matérn-5/2 ARD + input warping), ``likelihood`` (marginal likelihood,
+priors, fit, posterior), ``transforms`` (robust output transform), ``acquisition`` (log-EI,
+log-PI, UCB), ``optimize`` (acquisition optimisation on valid points), ``sampler``
+(:class:`GPSampler`).
+"""
+
+from __future__ import annotations
+
+from hyperscout.samplers.gp.sampler import GPSampler
+
+__all__ = ["GPSampler"]
