@@ -9,6 +9,7 @@ from hyperscout.samplers.base import Proposal, Sampler
 from hyperscout.samplers.cmaes import CmaEsSampler
 from hyperscout.samplers.forest import ForestSampler
 from hyperscout.samplers.ga import GASampler
+from hyperscout.samplers.gp import GPSampler
 from hyperscout.samplers.grid import GridSampler
 from hyperscout.samplers.qmc import QMCSampler
 from hyperscout.samplers.random import RandomSampler
@@ -17,6 +18,7 @@ __all__ = [
     "CmaEsSampler",
     "ForestSampler",
     "GASampler",
+    "GPSampler",
     "GridSampler",
     "Proposal",
     "QMCSampler",
