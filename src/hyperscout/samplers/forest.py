@@ -64,8 +64,11 @@ def expected_improvement(mu: np.ndarray, var: np.ndarray, best: float) -> np.nda
 
 
 def transform_y(y: np.ndarray, log: bool) -> np.ndarray:
-    """The forest's targets: ``y`` as is, or ``log(y - min + delta)`` to tame heavy tails
-    (``delta`` is 1e-3 of the range, so the best points keep distinct, finite values).
+    """The forest's targets: ``y`` as is, or ``log(y - min + delta)`` to tame heavy tails.
+
+    ``delta`` is the gap between the minimum and the 5th percentile (at least 1e-3 of the
+    range), as in SMAC's log-scaled encoder: the best points keep distinct, finite values without
+    ripples near the minimum being blown up into cliffs.
 
     Example:
         >>> transform_y(np.array([1.0, 2.0, 1001.0]), log=True).round(2).tolist()
@@ -73,9 +76,10 @@ def transform_y(y: np.ndarray, log: bool) -> np.ndarray:
     """
     if not log:
         return y.astype(float)
-    span = float(y.max() - y.min())
-    delta = max(1e-3 * span, 1e-12)
-    return np.log(y - y.min() + delta)
+    low = float(y.min())
+    span = float(y.max()) - low
+    delta = max(float(np.percentile(y, 5)) - low, 1e-3 * span, 1e-12)
+    return np.log(y - low + delta)
 
 
 def cap_history(trials: list[FrozenTrial], sign: float, cap: int) -> list[FrozenTrial]:
