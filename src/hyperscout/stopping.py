@@ -62,14 +62,15 @@ class NoImprovement(StopCondition):
         self.min_delta = float(min_delta)
         self._scanned = 0  # complete trials folded into _best_head (the history is append-only)
         self._best_head = math.inf
+        self._first: object = None  # the first complete trial of the history scanned
 
     def should_stop(self, history: History) -> bool:
         complete = history.complete()
         n_head = len(complete) - self.patience
         if n_head <= 0:
             return False
-        if n_head < self._scanned:  # another study's history: start over
-            self._scanned, self._best_head = 0, math.inf
+        if n_head < self._scanned or complete[0] is not self._first:  # another history: restart
+            self._scanned, self._best_head, self._first = 0, math.inf, complete[0]
         s = history.sign()
         for t in complete[self._scanned : n_head]:
             self._best_head = min(self._best_head, s * t.values[0])  # type: ignore[index]

@@ -419,7 +419,7 @@ class Study:
             >>> study = hs.create_study(seed=0)
             >>> study.enqueue_trial({"x": 0.25})
             >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
-            >>> study.trials[0].params
+            >>> dict(study.trials[0].params)
             {'x': 0.25}
         """
         if not isinstance(params, Mapping):
