@@ -21,7 +21,7 @@ Optuna do 8 asks (the 7 earlier trials are running while the later ones are samp
 tells; Hyperopt suggests 8 trials one after the other with the pending ones in its ``Trials``
 (what ``fmin(max_queue_len=8)`` does); HEBO and SMAC use their own batch ask.
 
-    >>> from space import real
+    >>> from search_space import real
     >>> opt = make_optimizer("random", (real("x", 0, 1),), seed=0, budget=10)
     >>> X = opt.suggest(2)
     >>> opt.observe(X, [x["x"] ** 2 for x in X])
@@ -41,8 +41,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-
-from space import Space, canonical, from_hyperopt, sample, to_hyperopt, to_hyperscout, to_optuna
+from search_space import (
+    Space,
+    canonical,
+    from_hyperopt,
+    sample,
+    to_hyperopt,
+    to_hyperscout,
+    to_optuna,
+)
 
 Params = dict[str, Any]
 

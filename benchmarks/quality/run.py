@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 from optimizers import make_optimizer, optimizer_class, parse_spec  # noqa: E402
-from space import canonical  # noqa: E402
+from search_space import canonical  # noqa: E402
 from tasks import get_task, resolve_task_names  # noqa: E402
 
 DEFAULT_BUDGETS = ("seq100", "batch16x8")
@@ -202,17 +202,19 @@ def run(jobs: list[Job], out: str, workers: int, argv: list[str]) -> int:
 
         pool = mp.get_context("spawn").Pool(workers)
         results = pool.imap_unordered(_run_job_star, [(j, argv) for j in todo])
+    # one write() per record on an O_APPEND descriptor: runs from two environments (e.g. the
+    # SMAC venv and the main one) may share a file without tearing each other's lines
+    fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        with open(out, "a") as f:
-            for i, rec in enumerate(results, 1):
-                f.write(json.dumps(rec) + "\n")
-                f.flush()
-                failures += rec["error"] is not None
-                el = time.perf_counter() - t0
-                eta = el / i * (len(todo) - i)
-                print(f"[{i}/{len(todo)} {el:.0f}s, eta {eta:.0f}s] {_fmt(rec)}",
-                      file=sys.stderr, flush=True)
+        for i, rec in enumerate(results, 1):
+            os.write(fd, (json.dumps(rec) + "\n").encode())
+            failures += rec["error"] is not None
+            el = time.perf_counter() - t0
+            eta = el / i * (len(todo) - i)
+            print(f"[{i}/{len(todo)} {el:.0f}s, eta {eta:.0f}s] {_fmt(rec)}",
+                  file=sys.stderr, flush=True)
     finally:
+        os.close(fd)
         if pool is not None:
             pool.terminate()
             pool.join()

@@ -1,8 +1,8 @@
 """Benchmark tasks: scikit-learn models tuned by 3-fold CV, and synthetic functions.
 
-Every task has a ``name``, a ``space`` (see ``space.py``: it translates to hyperscout, Optuna,
-Hyperopt, HEBO and ConfigSpace), an ``evaluate(params) -> loss`` to minimise and, for synthetic
-functions, the known ``optimum``.
+Every task has a ``name``, a ``space`` (see ``search_space.py``: it translates to hyperscout,
+Optuna, Hyperopt, HEBO and ConfigSpace), an ``evaluate(params) -> loss`` to minimise and, for
+synthetic functions, the known ``optimum``.
 
 scikit-learn tasks (``<model>-<dataset>``), Bayesmark-style but with the search spaces a
 practitioner writes (log-scale C / gamma / alpha / learning rates, integer sizes, categoricals):
@@ -35,7 +35,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from space import Space, choice, integer, real
+from search_space import Space, choice, integer, real
 
 REG_LOSS_CAP = 10.0  # normalised MSE of a diverged regression fit (predicting the mean gives 1)
 CV_FOLDS = 3

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import optimizers  # noqa: E402
 import report  # noqa: E402
 import run  # noqa: E402
-import space as sp  # noqa: E402
+import search_space as sp  # noqa: E402
 import tasks  # noqa: E402
 
 SPACE = (sp.real("x", -2.0, 3.0), sp.real("lr", 1e-4, 1e-1, log=True),

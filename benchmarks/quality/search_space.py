@@ -6,7 +6,7 @@ Optuna distributions, a Hyperopt space, a HEBO design space or a ConfigSpace, an
 optimiser returns goes through :func:`canonical` (ints rounded, values clipped to the bounds,
 categoricals checked) before the objective sees it.
 
-    >>> from space import integer, real, choice, to_hyperscout
+    >>> from search_space import integer, real, choice, to_hyperscout
     >>> sp = (real("lr", 1e-4, 1e-1, log=True), integer("units", 16, 256, log=True),
     ...       choice("act", ("relu", "tanh")))
     >>> sorted(to_hyperscout(sp))
