@@ -1,21 +1,42 @@
-"""Samplers: the search strategies."""
+"""Samplers: the search strategies.
+
+``import hyperscout`` stays light: the model-based samplers (and scipy, which they need) are
+imported the first time one of them is used.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from hyperscout._rng import SeedLike
 from hyperscout.samplers.base import Proposal, Sampler
-from hyperscout.samplers.cmaes import CmaEsSampler
-from hyperscout.samplers.forest import ForestSampler
-from hyperscout.samplers.ga import GASampler
-from hyperscout.samplers.gp import GPSampler
-from hyperscout.samplers.grid import GridSampler
-from hyperscout.samplers.qmc import QMCSampler
 from hyperscout.samplers.random import RandomSampler
-from hyperscout.samplers.tpe import TPESampler
+
+if TYPE_CHECKING:
+    from hyperscout.samplers.auto import AutoSampler
+    from hyperscout.samplers.cmaes import CmaEsSampler
+    from hyperscout.samplers.forest import ForestSampler
+    from hyperscout.samplers.ga import GASampler
+    from hyperscout.samplers.gp import GPSampler
+    from hyperscout.samplers.grid import GridSampler
+    from hyperscout.samplers.qmc import QMCSampler
+    from hyperscout.samplers.tpe import TPESampler
+
+_LAZY = {
+    "AutoSampler": "hyperscout.samplers.auto",
+    "CmaEsSampler": "hyperscout.samplers.cmaes",
+    "ForestSampler": "hyperscout.samplers.forest",
+    "GASampler": "hyperscout.samplers.ga",
+    "GPSampler": "hyperscout.samplers.gp",
+    "GridSampler": "hyperscout.samplers.grid",
+    "QMCSampler": "hyperscout.samplers.qmc",
+    "TPESampler": "hyperscout.samplers.tpe",
+}
 
 __all__ = [
+    "AutoSampler",
     "CmaEsSampler",
     "ForestSampler",
     "GASampler",
@@ -30,6 +51,21 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hyperscout.samplers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
 def default_sampler(seed: SeedLike = None, directions: Sequence[str] = ("minimize",)) -> Sampler:
-    """The sampler ``create_study`` uses when none is given."""
-    return RandomSampler(seed=seed)
+    """The sampler ``create_study`` uses when none is given: :class:`AutoSampler`."""
+    from hyperscout.samplers.auto import AutoSampler
+
+    return AutoSampler(seed=seed)

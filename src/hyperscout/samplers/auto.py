@@ -1,0 +1,137 @@
+"""AutoSampler: the default strategy; picks a sampler per trial from the space and the history.
+
+The rule (evaluated for every new trial, from the history alone, so it is deterministic and the
+same on every worker):
+
+1. Several objectives -> :class:`~hyperscout.samplers.TPESampler` (multi-objective TPE).
+2. A conditional space (some finished or running trial lacks a parameter another one has) ->
+   TPE, which models each group of co-occurring parameters on the trials that have it.
+3. A large joint space (more than ``gp_max_dims`` columns once categoricals are one-hot
+   encoded) -> TPE.
+4. At least ``gp_max_trials`` complete trials -> TPE (its cost per suggestion stays small as the
+   study grows, where a GP's does not).
+5. Otherwise -> :class:`~hyperscout.samplers.GPSampler` (its first ``n_startup_trials`` points
+   are a scrambled Sobol design), the most sample-efficient choice for small budgets over flat
+   mixed spaces.
+
+Every sampler sees the whole history, so a switch loses nothing. The choice for a trial is
+stored with it (``system_attrs["sampler:auto"]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from hyperscout._rng import SeedLike
+from hyperscout.history import History
+from hyperscout.samplers.base import Proposal, Sampler
+from hyperscout.samplers.gp import GPSampler
+from hyperscout.samplers.tpe import TPESampler
+from hyperscout.space.distributions import Categorical, Distribution
+from hyperscout.trial.record import FrozenTrial
+
+
+def is_conditional(history: History) -> bool:
+    """Whether the trials so far disagree on which parameters they have."""
+    keys: frozenset[str] | None = None
+    for t in history.iter_finished():
+        if not t.params:
+            continue
+        k = frozenset(t.params)
+        if keys is None:
+            keys = k
+        elif k != keys:
+            return True
+    return False
+
+
+def encoded_width(space: Mapping[str, Distribution]) -> int:
+    """Columns of the space once categoricals are one-hot encoded."""
+    return sum(d.n_values if isinstance(d, Categorical) else 1 for d in space.values())
+
+
+class AutoSampler(Sampler):
+    """The default sampler: GP-based BO for small flat spaces, TPE for the rest (see module doc).
+
+    Args:
+        seed: Seeds the inner samplers (each gets its own child stream).
+        gp_max_trials: Complete trials after which TPE takes over from the GP.
+        gp_max_dims: Largest one-hot-encoded space the GP is used for.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> study = hs.create_study(sampler=AutoSampler(seed=0))
+        >>> study.optimize(lambda t: (t.suggest_float("x", -5, 5) - 1) ** 2, n_trials=15)
+        >>> study.trials[-1].system_attrs["sampler:auto"]
+        'gp'
+    """
+
+    def __init__(
+        self, seed: SeedLike = None, *, gp_max_trials: int = 250, gp_max_dims: int = 24
+    ) -> None:
+        if isinstance(gp_max_trials, bool) or not isinstance(gp_max_trials, int) or (
+            gp_max_trials < 1
+        ):
+            raise ValueError(f"AutoSampler(gp_max_trials={gp_max_trials!r}): use an int >= 1")
+        if isinstance(gp_max_dims, bool) or not isinstance(gp_max_dims, int) or gp_max_dims < 1:
+            raise ValueError(f"AutoSampler(gp_max_dims={gp_max_dims!r}): use an int >= 1")
+        self.gp_max_trials = gp_max_trials
+        self.gp_max_dims = gp_max_dims
+        self.reseed(seed)
+
+    def reseed(self, seed: SeedLike) -> None:
+        super().reseed(seed)
+        if isinstance(seed, (int, np.integer, np.random.SeedSequence)) or seed is None:
+            ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+            gp_seed, tpe_seed = ss.spawn(2)
+        else:  # a Generator: derive the children's seeds from it
+            gp_seed, tpe_seed = (int(x) for x in self._rng.integers(2**63, size=2))
+        self._samplers: dict[str, Sampler] = {
+            "gp": GPSampler(seed=gp_seed),
+            "tpe": TPESampler(seed=tpe_seed),
+        }
+        self._last: tuple[int, str] | None = None
+
+    def choose(self, history: History) -> str:
+        """The name of the sampler to use next (``"gp"`` or ``"tpe"``) for this history."""
+        if history.is_multi_objective:
+            return "tpe"
+        if is_conditional(history):
+            return "tpe"
+        if encoded_width(history.distributions()) > self.gp_max_dims:
+            return "tpe"
+        if history.n_complete >= self.gp_max_trials:
+            return "tpe"
+        return "gp"
+
+    def _inner(self, history: History) -> tuple[str, Sampler]:
+        # the study calls infer_space, sample_joint and sample_one with the same snapshot
+        if self._last is not None and self._last[0] == id(history):
+            name = self._last[1]
+        else:
+            name = self.choose(history)
+            self._last = (id(history), name)
+        return name, self._samplers[name]
+
+    def infer_space(self, history: History) -> dict[str, Distribution]:
+        return self._inner(history)[1].infer_space(history)
+
+    def sample_joint(
+        self, history: History, trial: FrozenTrial, space: Mapping[str, Distribution]
+    ) -> Proposal:
+        name, inner = self._inner(history)
+        prop = inner.sample_joint(history, trial, space)
+        return Proposal(params=prop.params, state={**prop.state, "auto": name})
+
+    def sample_one(
+        self, history: History, trial: FrozenTrial, name: str, distribution: Distribution
+    ) -> Any:
+        return self._inner(history)[1].sample_one(history, trial, name, distribution)
+
+    def __repr__(self) -> str:
+        return (f"AutoSampler(seed={self._seed!r}, gp_max_trials={self.gp_max_trials}, "
+                f"gp_max_dims={self.gp_max_dims})")
+
