@@ -113,3 +113,20 @@ def test_bound_acquisition_gradients_and_errors() -> None:
             np.testing.assert_allclose(g[:, c], fd, rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match="acquisition='ei' is not known"):
         Acquisition(gp, "ei", best=0.0)
+
+
+def test_variance_offset_removes_the_noise_floor_of_ei_at_observed_points() -> None:
+    spec = KernelSpec.build([0], [False], warping=False)
+    X = np.array([[0.2], [0.5], [0.8]])
+    gp = GaussianProcess(spec, np.array([-1.0, 0.0]), 1e-6, X, np.array([0.0, -1.0, 0.5]))
+    plain = Acquisition(gp, "log_ei", best=-1.0)
+    offset = Acquisition(gp, "log_ei", best=-1.0, var_offset=1e-6)
+    at_best, away = np.array([[0.5]]), np.array([[0.05]])
+    # without the offset, re-evaluating the incumbent looks better than exploring far away
+    assert plain(at_best)[0] > plain(away)[0]
+    assert offset(at_best)[0] < offset(away)[0] - 10
+    v, g = offset.value_and_grad(np.array([[0.35], [0.65]]))
+    eps = 1e-6
+    fd = (offset(np.array([[0.35], [0.65]]) + eps) - offset(np.array([[0.35], [0.65]]) - eps)) / (
+        2 * eps)
+    np.testing.assert_allclose(g[:, 0], fd, rtol=1e-4)

@@ -134,9 +134,16 @@ class Acquisition:
         kind: ``"log_ei"``, ``"log_pi"`` or ``"ucb"``.
         best: Incumbent on the GP's target scale (smaller is better).
         beta: UCB's width in standard deviations.
+        var_offset: Subtracted from the posterior variance (floored at ``var_floor``) before
+            the acquisition sees it. With a near-deterministic objective, pass the noise
+            variance: the latent variance at an observed point is then about 0 instead of the
+            noise floor, whose ``sqrt`` would otherwise give EI a floor that makes
+            re-evaluating the incumbent look better than exploring (a seen failure mode).
+        var_floor: Smallest variance passed on.
     """
 
-    def __init__(self, gp, kind: str, best: float, beta: float = 2.0) -> None:  # noqa: ANN001
+    def __init__(self, gp, kind: str, best: float, beta: float = 2.0,  # noqa: ANN001
+                 var_offset: float = 0.0, var_floor: float = 1e-12) -> None:
         if kind not in ACQUISITIONS:
             raise ValueError(
                 f"acquisition={kind!r} is not known; use one of {sorted(ACQUISITIONS)}"
@@ -145,11 +152,18 @@ class Acquisition:
         self.kind = kind
         self.best = float(best)
         self.beta = float(beta)
+        self.var_offset = float(var_offset)
+        self.var_floor = float(var_floor)
 
     def _apply(self, mean: np.ndarray, var: np.ndarray) -> AcqResult:
         if self.kind == "ucb":
             return ucb(mean, var, self.best, self.beta)
         return ACQUISITIONS[self.kind](mean, var, self.best)
+
+    def _adjust(self, var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        v = var - self.var_offset
+        low = v < self.var_floor
+        return np.where(low, self.var_floor, v), low
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Values at rows ``x`` (``(m, d)``), in chunks to bound memory."""
@@ -157,11 +171,13 @@ class Acquisition:
         out = np.empty(len(x))
         for s in range(0, len(x), 2048):
             mean, var = self.gp.predict(x[s: s + 2048])
-            out[s: s + 2048] = self._apply(mean, var)[0]
+            out[s: s + 2048] = self._apply(mean, self._adjust(var)[0])[0]
         return out
 
     def value_and_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Values ``(m,)`` and gradients ``(m, d)`` at rows ``x``."""
         mean, var, dmean, dvar = self.gp.predict_grad(np.atleast_2d(x))
+        var, low = self._adjust(var)
         val, dm, dv = self._apply(mean, var)
+        dv = np.where(low, 0.0, dv)
         return val, dm[:, None] * dmean + dv[:, None] * dvar

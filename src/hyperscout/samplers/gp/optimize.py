@@ -313,13 +313,17 @@ def optimize_acquisition(
             starts.extend(rng.choice(len(X), size=k, replace=False, p=w / w.sum()).tolist())
     LX, LF = local_search(acq_values, value_and_grad, layout, X[starts], vals[starts],
                           lengthscales, rng)
-    results_x = [X[order[: 4 * n_starts]], LX]
-    results_f = [vals[order[: 4 * n_starts]], LF]
+    n_keep = 64 if avoid is not None else 4 * n_starts
+    results_x = [X[order[:n_keep]], LX]
+    results_f = [vals[order[:n_keep]], LF]
     RX = np.vstack(results_x)
     RF = np.concatenate(results_f)
     order = np.argsort(-RF, kind="stable")
+    ok = np.ones(len(RX), dtype=bool)
     if avoid is not None and len(avoid):
-        for i in order:
-            if not np.any(np.all(np.abs(avoid - RX[i]) < 1e-9, axis=1)):
-                return RX[i], float(RF[i])
+        for i in np.flatnonzero(ok):
+            ok[i] = not np.any(np.all(np.abs(avoid - RX[i]) < 1e-9, axis=1))
+    for i in order:
+        if ok[i]:
+            return RX[i], float(RF[i])
     return RX[order[0]], float(RF[order[0]])

@@ -27,7 +27,10 @@ One suggestion, step by step (each step is a module of this package):
    added as a pseudo-observation, so the variance (and EI) collapses where another worker is
    already looking and parallel suggestions spread out.
 6. **Acquisition** (:mod:`~hyperscout.samplers.gp.acquisition`): log-EI (default), log-PI or
-   UCB against the best posterior mean among the observed points.
+   UCB against the best posterior mean among the observed points. When the fitted noise is at
+   most 1e-3 of the output scale (a deterministic-looking objective), the noise variance is
+   subtracted from the posterior variance first, so EI is ~0 at observed points instead of
+   ``0.4 * noise_sd`` (that floor made re-evaluating the incumbent beat exploring).
 7. **Optimisation** (:mod:`~hyperscout.samplers.gp.optimize`): Sobol candidates + perturbations
    of the best points, then local search (L-BFGS-B on continuous columns, neighbourhood moves
    on integer/step/categorical ones), on valid points only.
@@ -55,6 +58,7 @@ from hyperscout.space.infer import intersection_space
 from hyperscout.trial.record import FrozenTrial
 
 _MAX_SOBOL_INDEX = 1 << 14
+_DETERMINISTIC_NOISE = 1e-3  # fitted noise / output scale below which the noise is a floor
 
 
 class _SpaceCache:
@@ -269,7 +273,11 @@ class GPSampler(Sampler):
             Xp = cache.codec.encode([t.params for t in pending])
             gp = gp.condition(Xp, gp.predict(Xp)[0])  # Kriging believer
             avoid = np.vstack([X, Xp])
-        acq = Acquisition(gp, self.acquisition, best, self.ucb_beta)
+        # near-deterministic fits: measure uncertainty above the noise level (see Acquisition)
+        offset = gp.noise if gp.noise <= _DETERMINISTIC_NOISE * gp.sf2 else 0.0
+        acq = Acquisition(gp, self.acquisition, best, self.ucb_beta, var_offset=offset,
+                          var_floor=1e-12 * gp.sf2)
+
         top = np.argsort(mean_obs, kind="stable")[:3]
         # candidates cost O(m n^2): keep m n^2 about constant beyond 150 points
         n_cand = int(np.clip(self.n_candidates * (150.0 / len(zc)) ** 2, 256, self.n_candidates))
