@@ -182,7 +182,7 @@ def time_optuna(n_history: int, n_measure: int, seed: int = 0) -> float:
 
 def _fmt(xs: list[float]) -> str:
     sd = statistics.stdev(xs) if len(xs) > 1 else 0.0
-    return f"{statistics.mean(xs):.4g} ± {sd:.2g}"
+    return f"{statistics.mean(xs):.4g} ± {sd:.2g} ({statistics.median(xs):.3g})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         runners: dict[str, Callable] = {"hyperscout-tpe": run_hyperscout, "optuna-tpe": run_optuna}
         if not args.no_random:
             runners["random"] = functools.partial(run_hyperscout, sampler="random")
-        print(f"best value after {args.trials} trials, mean ± std over {args.seeds} seeds")
-        print(f"{'function':<12} {'optimum':>9} " + " ".join(f"{k:>20}" for k in runners)
+        print(f"best value after {args.trials} trials: mean ± std (median) over {args.seeds} seeds")
+        print(f"{'function':<12} {'optimum':>9} " + " ".join(f"{k:>28}" for k in runners)
               + "   wins(hs vs optuna)")
         for fname in args.functions:
             func, opt = FUNCTIONS[fname]
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             for rname, run in runners.items():
                 res[rname] = [run(func, args.trials, seed) for seed in range(args.seeds)]
             wins = sum(a < b for a, b in zip(res["hyperscout-tpe"], res["optuna-tpe"]))
-            print(f"{fname:<12} {opt:>9.4g} " + " ".join(f"{_fmt(v):>20}" for v in res.values())
+            print(f"{fname:<12} {opt:>9.4g} " + " ".join(f"{_fmt(v):>28}" for v in res.values())
                   + f"   {wins}/{args.seeds}", flush=True)
             out["quality"][fname] = res
     if not args.no_timing:
