@@ -219,3 +219,14 @@ def test_noisy_objective_learns_its_noise_and_still_finds_the_basin() -> None:
     assert float(np.exp(cache.last_fit[-1])) > 1e-3  # the noise term is learned, not floored
     p = study.best_params
     assert (p["x"] - 0.5) ** 2 + (p["y"] + 0.5) ** 2 < 0.1
+
+
+def test_heavy_tailed_objective() -> None:
+    """Values spanning 8 orders of magnitude: the output transform keeps the basin visible."""
+    def objective(t: hs.Trial) -> float:
+        x, y = t.suggest_float("x", 0.0, 1.0), t.suggest_float("y", 0.0, 1.0)
+        return 10 ** (20 * ((x - 0.3) ** 2 + (y - 0.7) ** 2)) - 1.0
+
+    gp = [_best(GPSampler(seed=s), objective, 25) for s in range(3)]
+    rnd = [_best(hs.samplers.RandomSampler(seed=s), objective, 25) for s in range(3)]
+    assert max(gp) < 0.2 * min(rnd), (gp, rnd)

@@ -278,7 +278,7 @@ def optimize_acquisition(
         value_and_grad: Values and row gradients at a batch of rows.
         layout: The search layout of the codec.
         rng: Randomness for candidates and starts.
-        lengthscales: Per-column lengthscales (preconditioning, perturbation scale).
+        lengthscales: Per-column lengthscales (preconditioning of the local search).
         incumbents: Rows to perturb for local candidates (e.g. the best observed points).
         avoid: Rows not to return (observed and pending points) when another is available.
         n_candidates: Quasi-random candidates.
