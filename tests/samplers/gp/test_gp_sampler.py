@@ -10,7 +10,7 @@ import pytest
 import hyperscout as hs
 from hyperscout.history import History
 from hyperscout.samplers.gp import GPSampler
-from hyperscout.samplers.gp.sampler import subsample
+from hyperscout.samplers.gp.sampler import _pending_params, subsample
 from hyperscout.space import Categorical, Float, Int
 from hyperscout.trial import FrozenTrial, TrialState
 
@@ -93,6 +93,34 @@ def test_optimize_with_threads_runs_and_stays_valid() -> None:
     study.optimize(mixed, n_trials=12, n_jobs=3)
     assert len(study.trials) == 12
     assert all(t.state is TrialState.COMPLETE for t in study.trials)
+    # 8 threads on an instant objective: a running trial often has only its first parameter
+    # yet; its stored proposal still makes it a fantasy, so no point is proposed twice
+    study = hs.create_study(sampler=GPSampler(seed=0))
+    study.optimize(branin, n_trials=40, n_jobs=8)
+    points = [tuple(t.params.values()) for t in study.trials]
+    assert len(set(points)) == len(points)
+
+
+def test_running_trial_point_comes_from_params_and_stored_proposal() -> None:
+    space = {"x1": Float(-5.0, 10.0), "x2": Float(0.0, 15.0)}
+    proposal = {"x1": 1.5, "x2": 7.0}
+    half = FrozenTrial.build(number=3, trial_id=3, state=TrialState.RUNNING,
+                             params={"x1": 1.5}, distributions={"x1": space["x1"]},
+                             system_attrs={"sampler:gp_proposal": proposal})
+    assert _pending_params(half, space) == proposal
+    bare = FrozenTrial.build(number=4, trial_id=4, state=TrialState.RUNNING,
+                             params={"x1": 1.5}, distributions={"x1": space["x1"]})
+    assert _pending_params(bare, space) is None
+    outside = FrozenTrial.build(number=5, trial_id=5, state=TrialState.RUNNING,
+                                system_attrs={"sampler:gp_proposal": {"x1": 99.0, "x2": 1.0}})
+    assert _pending_params(outside, space) is None
+    # what the sampler hands back carries the proposal as JSON-able state
+    study = hs.create_study(sampler=GPSampler(seed=0, n_startup_trials=2))
+    for _ in range(3):
+        t = study.ask(space)
+        study.tell(t, t.params["x1"] ** 2)
+    stored = study.trials[-1].system_attrs["sampler:gp_proposal"]
+    assert stored == dict(study.trials[-1].params)
 
 
 def _params_sequence(seed: int) -> list[dict]:

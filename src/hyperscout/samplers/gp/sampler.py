@@ -24,8 +24,10 @@ One suggestion, step by step (each step is a module of this package):
    last fit (so at every trial up to 40, every 15th at 300); in between, the last ones are
    reused with the new data (only the Cholesky factor is recomputed).
 5. **Running trials** (``history.running``): Kriging believer — each one's posterior mean is
-   added as a pseudo-observation, so the variance (and EI) collapses where another worker is
-   already looking and parallel suggestions spread out.
+   added as a pseudo-observation (and counts for the incumbent), so EI collapses where another
+   worker is already looking and parallel suggestions spread out. A running trial's point is
+   read from its params and, for parameters it has not asked for yet, from the proposal this
+   sampler stored with it (``Proposal.state``, key ``gp_proposal``).
 6. **Acquisition** (:mod:`~hyperscout.samplers.gp.acquisition`): log-EI (default), log-PI or
    UCB against the best posterior mean among the observed points. When the fitted noise is at
    most 1e-3 of the output scale (a deterministic-looking objective), the noise variance is
@@ -55,10 +57,12 @@ from hyperscout.samplers.gp.transforms import robust_transform
 from hyperscout.space.codec import SpaceCodec
 from hyperscout.space.distributions import Categorical, Distribution
 from hyperscout.space.infer import intersection_space
+from hyperscout.trial.handle import SAMPLER_STATE_PREFIX
 from hyperscout.trial.record import FrozenTrial
 
 _MAX_SOBOL_INDEX = 1 << 14
 _DETERMINISTIC_NOISE = 1e-3  # fitted noise / output scale below which the noise is a floor
+_STATE_KEY = "gp_proposal"  # the joint proposal, so that other workers see all of it at once
 
 
 class _SpaceCache:
@@ -215,10 +219,13 @@ class GPSampler(Sampler):
             return Proposal(params=fixed)
         complete = [t for t in history.complete() if _has(t, gp_space)]
         if len(complete) < self.n_startup_trials:
-            return Proposal(params={**self._startup(trial.number, gp_space), **fixed})
-        with single_blas_thread():
-            params = self._suggest(history, trial, gp_space, complete)
-        return Proposal(params={**params, **fixed})
+            params = self._startup(trial.number, gp_space)
+        else:
+            with single_blas_thread():
+                params = self._suggest(history, trial, gp_space, complete)
+        # a running trial's params appear one suggest at a time; its stored proposal tells
+        # other workers the whole point as soon as the first value is drawn
+        return Proposal(params={**params, **fixed}, state={_STATE_KEY: _jsonable(params)})
 
     # -- internals --------------------------------------------------------------------------
     def _cache_for(self, space: Mapping[str, Distribution]) -> _SpaceCache:
@@ -266,12 +273,15 @@ class GPSampler(Sampler):
         mean_obs = gp.train_mean()
         best = float(mean_obs.min())
 
-        pending = [t for t in history.running
-                   if t.trial_id != trial.trial_id and _has(t, space)]
+        pending = [p for t in history.running if t.trial_id != trial.trial_id
+                   for p in [_pending_params(t, space)] if p is not None]
         avoid = X
         if pending:
-            Xp = cache.codec.encode([t.params for t in pending])
-            gp = gp.condition(Xp, gp.predict(Xp)[0])  # Kriging believer
+            Xp = cache.codec.encode(pending)
+            believed = gp.predict(Xp)[0]
+            gp = gp.condition(Xp, believed)  # Kriging believer
+            # the believed values count as observed: a pending point's own EI is then ~0
+            best = min(best, float(believed.min()))
             avoid = np.vstack([X, Xp])
         # near-deterministic fits: measure uncertainty above the noise level (see Acquisition)
         offset = gp.noise if gp.noise <= _DETERMINISTIC_NOISE * gp.sf2 else 0.0
@@ -304,3 +314,28 @@ def _has(trial: FrozenTrial, space: Mapping[str, Distribution]) -> bool:
     """Whether ``trial`` has every parameter of ``space``, drawn from the same distribution."""
     dists = trial.distributions
     return all(k in trial.params and dists.get(k) == d for k, d in space.items())
+
+
+def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
+
+
+def _pending_params(trial: FrozenTrial, space: Mapping[str, Distribution]) -> dict | None:
+    """The point a running trial is evaluating, from its params and, for those it has not
+    asked for yet, its stored proposal; ``None`` if that does not cover ``space``."""
+    if _has(trial, space):
+        return dict(trial.params)
+    proposed = trial.system_attrs.get(SAMPLER_STATE_PREFIX + _STATE_KEY)
+    if not isinstance(proposed, Mapping):
+        return None
+    out: dict[str, Any] = {}
+    for k, d in space.items():
+        if k in trial.params:
+            if trial.distributions.get(k) != d:
+                return None
+            out[k] = trial.params[k]
+        elif k in proposed and d.contains(proposed[k]):
+            out[k] = proposed[k]
+        else:
+            return None
+    return out
