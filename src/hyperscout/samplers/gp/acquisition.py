@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import erfcx, log_ndtr, ndtr
+
+if TYPE_CHECKING:
+    from hyperscout.samplers.gp.likelihood import GaussianProcess
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG_SQRT_HALF_PI = 0.5 * math.log(0.5 * math.pi)
@@ -142,7 +146,7 @@ class Acquisition:
         var_floor: Smallest variance passed on.
     """
 
-    def __init__(self, gp, kind: str, best: float, beta: float = 2.0,  # noqa: ANN001
+    def __init__(self, gp: GaussianProcess, kind: str, best: float, beta: float = 2.0,
                  var_offset: float = 0.0, var_floor: float = 1e-12) -> None:
         if kind not in ACQUISITIONS:
             raise ValueError(
