@@ -61,7 +61,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted(set(__all__) | set(globals()))
 
 
 def default_sampler(seed: SeedLike = None, directions: Sequence[str] = ("minimize",)) -> Sampler:
