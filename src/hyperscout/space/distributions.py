@@ -121,8 +121,11 @@ class Float:
 
     def from_unit(self, u: float) -> float:
         """Map ``u`` in ``[0, 1]`` to a value (clipped, and rounded onto the grid with a step)."""
+        u = min(max(float(u), 0.0), 1.0)
+        if self.step is None and (u == 0.0 or u == 1.0):
+            return self.low if u == 0.0 else self.high  # exact bounds (no exp/log round-off)
         lo, hi = self._padded()
-        x = lo + min(max(float(u), 0.0), 1.0) * (hi - lo)
+        x = lo + u * (hi - lo)
         if self.step is not None:
             k = round((x - self.low) / self.step)
             k = min(max(k, 0), round((self.high - self.low) / self.step))
