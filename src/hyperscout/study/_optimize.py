@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
@@ -109,14 +110,23 @@ def optimize(
             if stop and any(c.should_stop(study._history()) for c in stop):
                 study._stop_flag.set()
 
-    try:
+    def run_workers() -> None:
         if n_jobs == 1:
             worker()
-        else:
-            with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="hyperscout") as pool:
-                futures = [pool.submit(worker) for _ in range(n_jobs)]
-                for f in futures:
-                    f.result()
+            return
+        with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="hyperscout") as pool:
+            futures = [pool.submit(worker) for _ in range(n_jobs)]
+            for f in futures:
+                f.result()
+
+    try:
+        if progress is None:
+            run_workers()
+        else:  # log lines go above the bar instead of through it
+            from tqdm.contrib.logging import logging_redirect_tqdm
+
+            with logging_redirect_tqdm(loggers=[logging.getLogger("hyperscout")]):
+                run_workers()
     finally:
         if progress is not None:
             progress.close()
