@@ -208,7 +208,7 @@ def test_log_pdf_matches_a_direct_mixture_computation():
     w = rng.random(12) + 0.1
     pe = fit_parzen(X, cols, weights=w, prior_weight=0.7)
     Q = np.column_stack([rng.random(30), rng.random(30), rng.random(30), rng.random(30)])
-    mix = np.append(w * 12 / w.sum(), 0.7)
+    mix = np.append(w, 0.7)
     mix /= mix.sum()
     dens = np.zeros(30)
     for i in range(12):
@@ -268,6 +268,8 @@ def test_fit_parzen_rejects_bad_input():
         fit_parzen(np.array([[0.5]]), col, weights=np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="weights must be 1"):
         fit_parzen(np.array([[0.5]]), col, weights=np.array([-1.0]))
+    with pytest.raises(ValueError, match="all 0"):
+        fit_parzen(np.array([[0.5]]), col, weights=np.array([0.0]))
     with pytest.raises(ValueError, match="2 columns"):
         fit_parzen(np.array([[0.5, 0.5]]), col)
 

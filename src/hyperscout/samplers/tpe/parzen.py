@@ -15,8 +15,8 @@ column lives in ``[0, 1]``. Three kinds of column, each with a proper kernel:
   gives every grid point a cell; log-scaled ints have cells of unequal width). ``K_ij`` is then a
   probability mass over the grid that sums to 1 exactly -- no rounding of densities.
 - **categorical**: an Aitchison-Aitken kernel: an observation keeps mass ``1 - lam`` on its own
-  choice and spreads ``lam`` evenly over the other ``c - 1`` choices (see
-  :func:`categorical_kernel` for the rule that sets ``lam``).
+  choice and spreads ``lam`` evenly over the other ``c - 1`` choices (:func:`categorical_kernel`;
+  :func:`fit_parzen` sets ``lam`` from the number of observations).
 
 The prior component ``U`` is the uniform distribution of the unit cube: density 1 on continuous
 columns, the cell width on discrete ones (the same law random search draws from), ``1/c`` on
@@ -393,9 +393,10 @@ def fit_parzen(
     Args:
         X: Shape ``(n, d)``; ``n`` may be 0 (the estimator is then the prior alone).
         columns: ``d`` column descriptions.
-        weights: Non-negative observation weights, shape ``(n,)`` (default: all 1). They are
-            scaled so that the observations together weigh ``n``; the prior weighs
-            ``prior_weight``; the mixture weights are then normalised to sum to 1.
+        weights: Non-negative observation weights, shape ``(n,)`` (default: all 1, a full
+            observation each); the prior weighs ``prior_weight`` on the same scale, so
+            down-weighted (old) observations leave the prior a larger share. The mixture
+            weights are then normalised to sum to 1.
         prior_weight: Weight of the uniform prior component (> 0 keeps every density positive).
         bandwidth: Rule for numeric columns:
 
@@ -443,8 +444,8 @@ def fit_parzen(
         w = np.asarray(weights, dtype=float)
         if w.shape != (n,) or np.any(w < 0) or not np.all(np.isfinite(w)):
             raise ValueError(f"weights must be {n} finite non-negative numbers; got {w!r}")
-        total = w.sum()
-        w = w * (n / total) if total > 0 else np.ones(n)
+        if n and not w.sum() > 0:
+            raise ValueError("weights are all 0; give at least one observation a weight > 0")
     mix = np.append(w, prior_weight)
     mix = mix / mix.sum()
 
