@@ -155,9 +155,6 @@ class Study:
                        for t in unfinished]
             return History(self._directions, self._finished, len(self._finished), running)
 
-    def _empty_history(self) -> History:
-        return self._no_history
-
     def _check_distribution(self, name: str, dist: Distribution) -> None:
         old = self._known_dists.get(name)
         if old is None:
@@ -190,13 +187,11 @@ class Study:
 
     def _should_prune(self, trial: Trial) -> bool:
         pruner = self.pruner
-        history = self._history() if pruner.needs_history else self._empty_history()
+        history = self._history() if pruner.needs_history else self._no_history
         return pruner.decide(history, trial._view()) is Decision.PRUNE
 
     def _sampler_exhausted(self) -> bool:
-        if not hasattr(self.sampler, "is_exhausted"):
-            return False
-        if type(self.sampler).is_exhausted is Sampler.is_exhausted:
+        if type(self.sampler).is_exhausted is Sampler.is_exhausted:  # never exhausted
             return False
         with self._sample_lock:
             return self.sampler.is_exhausted(self._history())
