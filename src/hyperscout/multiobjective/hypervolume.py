@@ -166,10 +166,10 @@ def hypervolume(points: np.ndarray, reference_point: np.ndarray) -> float:
         return 0.0
     m = P.shape[1]
     if m == 2:
-        return _hv2d(P, r)
+        return float(_hv2d(P, r))
     if m == 3:
-        return _hv3d(P, r)
-    return _wfg(_nondominated(P), r)
+        return float(_hv3d(P, r))
+    return float(_wfg(_nondominated(P), r))
 
 
 def hypervolume_contributions(points: np.ndarray, reference_point: np.ndarray) -> np.ndarray:
