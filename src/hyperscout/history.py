@@ -103,10 +103,13 @@ class History:
 
     @property
     def best_trial(self) -> FrozenTrial | None:
-        """The best complete trial of a single-objective study (``None`` if there is none)."""
+        """The best feasible complete trial of a single-objective study (``None`` if there is
+        none); a trial whose stored constraints are violated is never best."""
         if self.is_multi_objective:
             raise ValueError("best_trial is for single-objective studies; use best_trials")
-        complete = self.complete()
+        from hyperscout.multiobjective.constraints import is_feasible
+
+        complete = [t for t in self.complete() if is_feasible(t)]
         if not complete:
             return None
         s = self.sign()

@@ -23,6 +23,7 @@ from hyperscout.trial.record import FrozenTrial
 from hyperscout.trial.state import TrialState
 
 _log = get_logger("hyperscout.study")
+ConstraintsFunc = Callable[[FrozenTrial], Sequence[float]]
 _NO_PROPOSAL = Proposal()
 _DIRECTIONS = ("minimize", "maximize")
 
@@ -49,8 +50,10 @@ class Study:
         directions: Sequence[str],
         sampler: Sampler,
         pruner: Pruner,
+        constraints: ConstraintsFunc | None = None,
     ) -> None:
         self._study_id = study_id
+        self._constraints = constraints
         self.name = name
         self._storage = storage
         self._directions = tuple(directions)
@@ -118,7 +121,7 @@ class Study:
         self._require_single("best_trial", "best_trials")
         best = self._history().best_trial
         if best is None:
-            raise ValueError(f"study {self.name!r} has no complete trial yet")
+            raise ValueError(f"study {self.name!r} has no complete feasible trial yet")
         return best
 
     @property
@@ -133,9 +136,10 @@ class Study:
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
-        """The Pareto front: complete trials no other complete trial dominates.
+        """The Pareto front: feasible complete trials no other feasible one dominates.
 
-        For one objective, every trial tied for the best value.
+        For one objective, every feasible trial tied for the best value. With
+        ``create_study(constraints=...)``, a trial violating a constraint is never on it.
         """
         from hyperscout.multiobjective import pareto_front_trials
 
@@ -240,6 +244,29 @@ class Study:
         values, reason = check_values(result, len(self._directions))
         if reason is not None:
             return self._finish(trial, TrialState.FAIL, error=reason)
+        if self._constraints is not None:
+            return self._finish_constrained(trial, values)  # type: ignore[arg-type]
+        return self._finish(trial, TrialState.COMPLETE, values)
+
+    def _finish_constrained(self, trial: Trial, values: tuple[float, ...]) -> FrozenTrial:
+        """Evaluate the constraints on the would-be record; store them with the values in the
+        same write (system attribute ``"constraints"``). A constraints function that raises or
+        returns something invalid fails the trial with the reason."""
+        from dataclasses import replace
+
+        from hyperscout.multiobjective.constraints import CONSTRAINTS_KEY, check_constraints
+        from hyperscout.study._optimize import _format_error
+
+        view = replace(trial.to_frozen(), state=TrialState.COMPLETE, values=values)
+        try:
+            result = self._constraints(view)  # type: ignore[misc]
+        except Exception as exc:
+            return self._finish(trial, TrialState.FAIL,
+                                error="the constraints function raised:\n" + _format_error(exc))
+        cons, reason = check_constraints(result)
+        if reason is not None:
+            return self._finish(trial, TrialState.FAIL, error=reason)
+        trial._unsaved_state[CONSTRAINTS_KEY] = list(cons)  # type: ignore[arg-type]
         return self._finish(trial, TrialState.COMPLETE, values)
 
     def _log_finished(self, rec: FrozenTrial) -> None:
@@ -501,6 +528,7 @@ def create_study(
     pruner: Pruner | None = None,
     seed: SeedLike = None,
     load_if_exists: bool = False,
+    constraints: ConstraintsFunc | None = None,
 ) -> Study:
     """Create a study (or load it, with ``load_if_exists=True``).
 
@@ -515,6 +543,10 @@ def create_study(
         seed: Seeds the sampler (the default one, or ``sampler.reseed(seed)``) for
             reproducible sequential runs.
         load_if_exists: Resume the study of that name if the storage has it.
+        constraints: ``fn(frozen_trial) -> sequence of floats``, called after the objective
+            returns; the trial is feasible when every value is ``<= 0``. The values are stored
+            with the trial (``trial.system_attrs["constraints"]``) in the same write as its
+            objective values; samplers honour them and an infeasible trial is never best.
 
     Example:
         >>> import hyperscout as hs
@@ -539,7 +571,7 @@ def create_study(
                 "load it with the same directions or use another name"
             ) from None
         dirs = stored
-    return _make_study(study_id, name, store, dirs, sampler, pruner, seed)
+    return _make_study(study_id, name, store, dirs, sampler, pruner, seed, constraints)
 
 
 def load_study(
@@ -549,6 +581,7 @@ def load_study(
     sampler: Sampler | None = None,
     pruner: Pruner | None = None,
     seed: SeedLike = None,
+    constraints: ConstraintsFunc | None = None,
 ) -> Study:
     """Open an existing study (``StudyNotFoundError`` if there is none of that name).
 
@@ -562,10 +595,10 @@ def load_study(
     store = get_storage(storage)
     study_id = store.get_study_id(name)
     dirs = list(store.get_study_directions(study_id))
-    return _make_study(study_id, name, store, dirs, sampler, pruner, seed)
+    return _make_study(study_id, name, store, dirs, sampler, pruner, seed, constraints)
 
 
-def _make_study(study_id, name, store, dirs, sampler, pruner, seed) -> Study:
+def _make_study(study_id, name, store, dirs, sampler, pruner, seed, constraints=None) -> Study:
     if sampler is None:
         from hyperscout.samplers import default_sampler
 
@@ -577,5 +610,8 @@ def _make_study(study_id, name, store, dirs, sampler, pruner, seed) -> Study:
     pruner = NopPruner() if pruner is None else pruner
     if not isinstance(pruner, Pruner):
         raise TypeError(f"pruner={pruner!r} is not a hyperscout Pruner")
+    if constraints is not None and not callable(constraints):
+        raise TypeError(f"create_study(constraints={constraints!r}): give a function "
+                        "frozen_trial -> sequence of floats (feasible when all <= 0)")
     return Study(study_id=study_id, name=name, storage=store, directions=dirs, sampler=sampler,
-                 pruner=pruner)
+                 pruner=pruner, constraints=constraints)
