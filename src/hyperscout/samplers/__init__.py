@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from hyperscout.samplers.ga import GASampler
     from hyperscout.samplers.gp import GPSampler
     from hyperscout.samplers.grid import GridSampler
+    from hyperscout.samplers.nsga import NSGAIISampler, NSGAIIISampler
     from hyperscout.samplers.qmc import QMCSampler
     from hyperscout.samplers.tpe import TPESampler
 
@@ -31,6 +32,8 @@ _LAZY = {
     "GASampler": "hyperscout.samplers.ga",
     "GPSampler": "hyperscout.samplers.gp",
     "GridSampler": "hyperscout.samplers.grid",
+    "NSGAIISampler": "hyperscout.samplers.nsga",
+    "NSGAIIISampler": "hyperscout.samplers.nsga",
     "QMCSampler": "hyperscout.samplers.qmc",
     "TPESampler": "hyperscout.samplers.tpe",
 }
@@ -42,6 +45,8 @@ __all__ = [
     "GASampler",
     "GPSampler",
     "GridSampler",
+    "NSGAIISampler",
+    "NSGAIIISampler",
     "Proposal",
     "QMCSampler",
     "RandomSampler",
