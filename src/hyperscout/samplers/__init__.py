@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from hyperscout.samplers.cmaes import CmaEsSampler
     from hyperscout.samplers.forest import ForestSampler
     from hyperscout.samplers.ga import GASampler
-    from hyperscout.samplers.gp import GPSampler
+    from hyperscout.samplers.gp import GPSampler, ParEGOSampler
     from hyperscout.samplers.grid import GridSampler
-    from hyperscout.samplers.nsga import NSGAIISampler, NSGAIIISampler
+    from hyperscout.samplers.nsga import NSGAIIISampler, NSGAIISampler
     from hyperscout.samplers.qmc import QMCSampler
     from hyperscout.samplers.tpe import TPESampler
 
@@ -34,6 +34,7 @@ _LAZY = {
     "GridSampler": "hyperscout.samplers.grid",
     "NSGAIISampler": "hyperscout.samplers.nsga",
     "NSGAIIISampler": "hyperscout.samplers.nsga",
+    "ParEGOSampler": "hyperscout.samplers.gp",
     "QMCSampler": "hyperscout.samplers.qmc",
     "TPESampler": "hyperscout.samplers.tpe",
 }
@@ -47,6 +48,7 @@ __all__ = [
     "GridSampler",
     "NSGAIISampler",
     "NSGAIIISampler",
+    "ParEGOSampler",
     "Proposal",
     "QMCSampler",
     "RandomSampler",

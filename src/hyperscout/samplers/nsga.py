@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -58,8 +57,10 @@ def das_dennis(n_objectives: int, divisions: int) -> np.ndarray:
     multiples of ``1 / divisions``. Shape ``(C(divisions + m - 1, m - 1), m)``.
 
     Example:
-        >>> das_dennis(3, 2).tolist()
-        [[0.0, 0.0, 1.0], [0.0, 0.5, 0.5], [0.0, 1.0, 0.0], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0], [1.0, 0.0, 0.0]]
+        >>> das_dennis(2, 2).tolist()
+        [[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]]
+        >>> das_dennis(3, 12).shape
+        (91, 3)
     """
     if n_objectives < 1 or divisions < 1:
         raise ValueError(f"das_dennis(n_objectives={n_objectives}, divisions={divisions}): "

@@ -50,6 +50,11 @@ from hyperscout.history import History
 from hyperscout.samplers.base import Proposal, Sampler
 from hyperscout.samplers.gp._threads import single_blas_thread
 from hyperscout.samplers.gp.acquisition import ACQUISITIONS, Acquisition
+from hyperscout.samplers.gp.constraints import (
+    ConstrainedAcquisition,
+    constraint_matrix,
+    fit_constraint_gps,
+)
 from hyperscout.samplers.gp.kernels import KernelSpec
 from hyperscout.samplers.gp.likelihood import NOISE_FLOOR, GaussianProcess, fit
 from hyperscout.samplers.gp.optimize import SearchLayout, optimize_acquisition, sobol
@@ -194,16 +199,28 @@ class GPSampler(Sampler):
 
     # -- the sampler contract ---------------------------------------------------------------
     def infer_space(self, history: History) -> dict[str, Distribution]:
+        self._check_objectives(history)
+        complete = history.complete()
+        if len(complete) < self.n_startup_trials:
+            return history.distributions()
+        return intersection_space(complete)
+
+    # hooks for subclasses (the multi-objective GP sampler): which studies it accepts, the
+    # values the GP models, and whether the hyperparameters are refitted at every suggestion
+    _refit_every_trial = False
+
+    def _check_objectives(self, history: History) -> None:
         if history.is_multi_objective:
             raise NotImplementedError(
                 f"GPSampler models one objective; this study has directions="
                 f"{list(history.directions)}. Use a multi-objective sampler (e.g. NSGA) or "
                 "optimise a weighted sum of the objectives"
             )
-        complete = history.complete()
-        if len(complete) < self.n_startup_trials:
-            return history.distributions()
-        return intersection_space(complete)
+
+    def _targets(self, history: History, complete: list[FrozenTrial]) -> np.ndarray:
+        """The values to minimise, one per complete trial."""
+        sign = history.sign()
+        return np.array([sign * t.values[0] for t in complete])  # type: ignore[index]
 
     def sample_one(
         self, history: History, trial: FrozenTrial, name: str, distribution: Distribution
@@ -251,14 +268,14 @@ class GPSampler(Sampler):
         cache = self._cache_for(space)
         rng = self._rng
         X = cache.encode(complete)
-        sign = history.sign()
-        y = np.array([sign * t.values[0] for t in complete])  # type: ignore[index]
+        y = self._targets(history, complete)
         z = robust_transform(y)
         order = np.array([t.number for t in complete])
         keep = subsample(z, order, self.max_points, rng)
         Xc, zc, oc = X[keep], z[keep], order[keep]
         n = len(complete)
-        if cache.last_fit is None or n - cache.last_fit_n >= max(1, cache.last_fit_n // 20):
+        if (self._refit_every_trial or cache.last_fit is None
+                or n - cache.last_fit_n >= max(1, cache.last_fit_n // 20)):
             fit_idx = subsample(zc, oc, self.max_fit_points, rng)
             n_fit = len(fit_idx)
             starts = [cache.last_fit] if cache.last_fit is not None else None
@@ -271,7 +288,11 @@ class GPSampler(Sampler):
         full = cache.last_fit
         gp = GaussianProcess(cache.spec, full[:-1], NOISE_FLOOR + float(np.exp(full[-1])), Xc, zc)
         mean_obs = gp.train_mean()
-        best = float(mean_obs.min())
+        # constraints (create_study(constraints=...)): the incumbent is the best feasible point
+        C = constraint_matrix([complete[i] for i in keep])
+        feasible = None if C is None else np.all(np.nan_to_num(C, nan=0.0) <= 0, axis=1)
+        best = float(mean_obs[feasible].min() if feasible is not None and feasible.any()
+                     else mean_obs.min())
 
         pending = [p for t in history.running if t.trial_id != trial.trial_id
                    for p in [_pending_params(t, space)] if p is not None]
@@ -287,6 +308,10 @@ class GPSampler(Sampler):
         offset = gp.noise if gp.noise <= _DETERMINISTIC_NOISE * gp.sf2 else 0.0
         acq = Acquisition(gp, self.acquisition, best, self.ucb_beta, var_offset=offset,
                           var_floor=1e-12 * gp.sf2)
+        if C is not None:  # probability of feasibility times the acquisition
+            gps, thresholds = fit_constraint_gps(cache.spec, Xc, C, rng)
+            base = acq if feasible.any() else None  # type: ignore[union-attr]
+            acq = ConstrainedAcquisition(base, gps, thresholds)  # type: ignore[assignment]
 
         top = np.argsort(mean_obs, kind="stable")[:3]
         # candidates cost O(m n^2): keep m n^2 about constant beyond 150 points
