@@ -10,6 +10,7 @@ import numpy as np
 
 from hyperscout._rng import SeedLike
 from hyperscout.history import History
+from hyperscout.multiobjective.constraints import violation
 from hyperscout.samplers.base import Proposal, Sampler
 from hyperscout.samplers.tpe.parzen import Column, ParzenEstimator, fit_parzen
 from hyperscout.samplers.tpe.split import (
@@ -240,7 +241,7 @@ class TPESampler(Sampler):
         gamma = self._gamma or (default_gamma_multiobjective if multi else default_gamma)
         below = split_below(
             gamma(len(idx)), rec.complete[idx], rec.loss[idx], rec.last_step[idx],
-            rec.last_value[idx],
+            rec.last_value[idx], violation=rec.violation[idx] if rec.constrained else None,
         )
         numbers = rec.number[idx]
         X_l, X_g = rows[below], rows[~below]
@@ -372,6 +373,8 @@ class _Records:
         self._step = _Grow(None, dtype=np.int64, fill=-1)
         self._value = _Grow(None)
         self._number = _Grow(None, dtype=np.int64)
+        self._violation = _Grow(None)  # constraint violation (0 = feasible or unconstrained)
+        self.constrained = False
         self._signatures: dict[frozenset[str], FrozenTrial] = {}
         self._latest: dict[str, Distribution] = {}
         self._groups: list[dict[str, Distribution]] | None = None
@@ -421,6 +424,9 @@ class _Records:
                 self._step.append(-1)
                 self._value.append(np.nan)
         self._number.append(t.number)
+        v = violation(t) if complete else 0.0
+        self._violation.append(v)
+        self.constrained = self.constrained or v > 0
         sig = frozenset(t.distributions)
         if sig not in self._signatures:
             self._signatures[sig] = t
@@ -452,6 +458,10 @@ class _Records:
     @property
     def number(self) -> np.ndarray:
         return self._number.view
+
+    @property
+    def violation(self) -> np.ndarray:
+        return self._violation.view
 
     def groups(self) -> list[dict[str, Distribution]]:
         """Groups of co-occurring parameters, each with its latest distributions."""

@@ -10,6 +10,9 @@ Ranking (single objective, losses are ``sign * value`` so smaller is better):
 The best ``n_below`` of that order form the good group; the rest, plus the running trials
 (constant liar, added by the sampler), form the bad group. Failed trials are never modelled.
 
+Constraints (constrained TPE, as in Optuna's ``constraints_func``): infeasible complete trials
+never enter the good group while enough feasible ones exist (see :func:`split_below`).
+
 Multi-objective (MOTPE, Ozaki et al. 2020/2022): complete trials by non-domination rank; the
 last front that does not fit whole is cut by hypervolume contribution (exact, 2 objectives)
 or crowding distance (3+ objectives); pruned trials after all complete ones.
@@ -176,8 +179,13 @@ def split_below(
     loss: np.ndarray,
     last_step: np.ndarray,
     last_value: np.ndarray,
+    violation: np.ndarray | None = None,
 ) -> np.ndarray:
     """Boolean mask of the ``n_below`` best observations (rules in the module doc).
+
+    Constraints (constrained TPE): with ``violation`` (``(n,)``, ``0`` = feasible), only feasible
+    complete trials compete for the good group; if there are fewer than ``n_below`` of them, the
+    least-violating infeasible ones fill it. Every other infeasible trial is in the bad group.
 
     Args:
         n_below: Size of the good group (clipped to ``[0, n]``).
@@ -185,8 +193,13 @@ def split_below(
         loss: Shape ``(n, m)``: ``sign * values`` per objective (rows of pruned trials ignored).
         last_step: Shape ``(n,)``.
         last_value: Shape ``(n,)``.
+        violation: Shape ``(n,)`` total constraint violation, or ``None``.
 
     Example:
+        >>> split_below(1, np.array([True, True]), np.array([[1.0], [2.0]]),
+        ...             np.array([-1, -1]), np.array([np.nan, np.nan]),
+        ...             violation=np.array([0.5, 0.0])).tolist()
+        [False, True]
         >>> split_below(1, np.array([True, True]), np.array([[2.0], [1.0]]),
         ...             np.array([-1, -1]), np.array([np.nan, np.nan])).tolist()
         [False, True]
@@ -198,6 +211,18 @@ def split_below(
     if n_below == 0:
         return below
     loss = np.asarray(loss, dtype=float).reshape(n, -1)
+    if violation is not None:
+        infeasible = complete & (np.asarray(violation, dtype=float) > 0)
+        if infeasible.any():
+            feasible = complete & ~infeasible
+            n_feasible = int(feasible.sum())
+            if n_below <= n_feasible:
+                return split_below(n_below, feasible, loss, last_step, last_value) & feasible
+            below = feasible.copy()
+            idx = np.flatnonzero(infeasible)
+            order = np.argsort(np.asarray(violation, dtype=float)[idx], kind="stable")
+            below[idx[order[: n_below - n_feasible]]] = True
+            return below
     if loss.shape[1] == 1:
         below[rank_order(complete, loss[:, 0], last_step, last_value)[:n_below]] = True
         return below
