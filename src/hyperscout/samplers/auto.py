@@ -3,7 +3,20 @@
 The rule (evaluated for every new trial, from the history alone, so it is deterministic and the
 same on every worker):
 
-1. Several objectives -> :class:`~hyperscout.samplers.TPESampler` (multi-objective TPE).
+1. Several objectives (``_choose_multi``):
+
+   a. a conditional space -> multi-objective TPE (the only one that models parameter groups);
+   b. a flat space of at most ``gp_max_dims`` encoded columns with fewer than
+      ``mo_gp_max_trials`` complete trials -> :class:`~hyperscout.samplers.ParEGOSampler`
+      (GP with random Chebyshev scalarisations: the most sample-efficient for small budgets);
+   c. afterwards, or for larger spaces: 2 objectives ->
+      :class:`~hyperscout.samplers.NSGAIISampler`, 3 or more ->
+      :class:`~hyperscout.samplers.NSGAIIISampler` (reference-point niching keeps a
+      many-objective front spread). Their parents are selected from every earlier trial,
+      including the GP's, so the switch keeps what was found.
+
+   Constraints (``create_study(constraints=...)``) are honoured by all three. The numbers
+   behind this rule are in ``benchmarks/RESULTS.md`` (multi-objective section).
 2. A conditional space (some finished or running trial lacks a parameter another one has) ->
    TPE, which models each group of co-occurring parameters on the trials that have it.
 3. A large joint space (more than ``gp_max_dims`` columns once categoricals are one-hot
@@ -60,6 +73,8 @@ class AutoSampler(Sampler):
         seed: Seeds the inner samplers (each gets its own child stream).
         gp_max_trials: Complete trials after which TPE takes over from the GP.
         gp_max_dims: Largest one-hot-encoded space the GP is used for.
+        mo_gp_max_trials: Complete trials of a multi-objective study after which NSGA-II/III
+            take over from the ParEGO GP.
 
     Example:
         >>> import hyperscout as hs
@@ -70,7 +85,8 @@ class AutoSampler(Sampler):
     """
 
     def __init__(
-        self, seed: SeedLike = None, *, gp_max_trials: int = 250, gp_max_dims: int = 24
+        self, seed: SeedLike = None, *, gp_max_trials: int = 250, gp_max_dims: int = 24,
+        mo_gp_max_trials: int = 150,
     ) -> None:
         if isinstance(gp_max_trials, bool) or not isinstance(gp_max_trials, int) or (
             gp_max_trials < 1
@@ -78,27 +94,41 @@ class AutoSampler(Sampler):
             raise ValueError(f"AutoSampler(gp_max_trials={gp_max_trials!r}): use an int >= 1")
         if isinstance(gp_max_dims, bool) or not isinstance(gp_max_dims, int) or gp_max_dims < 1:
             raise ValueError(f"AutoSampler(gp_max_dims={gp_max_dims!r}): use an int >= 1")
+        if isinstance(mo_gp_max_trials, bool) or not isinstance(mo_gp_max_trials, int) or (
+            mo_gp_max_trials < 0
+        ):
+            raise ValueError(
+                f"AutoSampler(mo_gp_max_trials={mo_gp_max_trials!r}): use an int >= 0"
+            )
         self.gp_max_trials = gp_max_trials
         self.gp_max_dims = gp_max_dims
+        self.mo_gp_max_trials = mo_gp_max_trials
         self.reseed(seed)
 
     def reseed(self, seed: SeedLike) -> None:
         super().reseed(seed)
         if isinstance(seed, (int, np.integer, np.random.SeedSequence)) or seed is None:
             ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-            gp_seed, tpe_seed = ss.spawn(2)
+            gp_seed, tpe_seed, *mo_seeds = ss.spawn(5)
         else:  # a Generator: derive the children's seeds from it
-            gp_seed, tpe_seed = (int(x) for x in self._rng.integers(2**63, size=2))
+            gp_seed, tpe_seed, *mo_seeds = (int(x) for x in self._rng.integers(2**63, size=5))
+        from hyperscout.samplers.gp import ParEGOSampler
+        from hyperscout.samplers.nsga import NSGAIIISampler, NSGAIISampler
+
         self._samplers: dict[str, Sampler] = {
             "gp": GPSampler(seed=gp_seed),
             "tpe": TPESampler(seed=tpe_seed),
+            "parego": ParEGOSampler(seed=mo_seeds[0]),
+            "nsga2": NSGAIISampler(seed=mo_seeds[1]),
+            "nsga3": NSGAIIISampler(seed=mo_seeds[2]),
         }
         self._last: tuple[int, str] | None = None
 
     def choose(self, history: History) -> str:
-        """The name of the sampler to use next (``"gp"`` or ``"tpe"``) for this history."""
+        """The name of the sampler to use next for this history: ``"gp"`` or ``"tpe"``; for
+        several objectives ``"parego"``, ``"nsga2"``, ``"nsga3"`` or ``"tpe"``."""
         if history.is_multi_objective:
-            return "tpe"
+            return self._choose_multi(history)
         if is_conditional(history):
             return "tpe"
         if encoded_width(history.distributions()) > self.gp_max_dims:
@@ -106,6 +136,14 @@ class AutoSampler(Sampler):
         if history.n_complete >= self.gp_max_trials:
             return "tpe"
         return "gp"
+
+    def _choose_multi(self, history: History) -> str:
+        if is_conditional(history):
+            return "tpe"
+        small = encoded_width(history.distributions()) <= self.gp_max_dims
+        if small and history.n_complete < self.mo_gp_max_trials:
+            return "parego"
+        return "nsga3" if len(history.directions) >= 3 else "nsga2"
 
     def _inner(self, history: History) -> tuple[str, Sampler]:
         # the study calls infer_space, sample_joint and sample_one with the same snapshot
@@ -133,5 +171,5 @@ class AutoSampler(Sampler):
 
     def __repr__(self) -> str:
         return (f"AutoSampler(seed={self._seed!r}, gp_max_trials={self.gp_max_trials}, "
-                f"gp_max_dims={self.gp_max_dims})")
+                f"gp_max_dims={self.gp_max_dims}, mo_gp_max_trials={self.mo_gp_max_trials})")
 
