@@ -122,7 +122,7 @@ class AutoSampler(Sampler):
             "nsga2": NSGAIISampler(seed=mo_seeds[1]),
             "nsga3": NSGAIIISampler(seed=mo_seeds[2]),
         }
-        self._last: tuple[int, str] | None = None
+        self._last: tuple[History, str] | None = None
 
     def choose(self, history: History) -> str:
         """The name of the sampler to use next for this history: ``"gp"`` or ``"tpe"``; for
@@ -147,11 +147,12 @@ class AutoSampler(Sampler):
 
     def _inner(self, history: History) -> tuple[str, Sampler]:
         # the study calls infer_space, sample_joint and sample_one with the same snapshot
-        if self._last is not None and self._last[0] == id(history):
+        # compare the snapshot itself, not its id(): a new snapshot may reuse a freed one's id
+        if self._last is not None and self._last[0] is history:
             name = self._last[1]
         else:
             name = self.choose(history)
-            self._last = (id(history), name)
+            self._last = (history, name)
         return name, self._samplers[name]
 
     def infer_space(self, history: History) -> dict[str, Distribution]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -40,10 +41,11 @@ from hyperscout.history import History
 from hyperscout.multiobjective.constraints import violation
 from hyperscout.multiobjective.pareto import crowding_distance, nondominated_sort
 from hyperscout.samplers._evo import blx_alpha, gaussian_mutation, sbx
-from hyperscout.samplers.base import Sampler
+from hyperscout.samplers.base import Proposal, Sampler
 from hyperscout.samplers.ga import MUTATION_SCALE, _compatible, _neighbour
 from hyperscout.space.codec import SpaceCodec
 from hyperscout.space.distributions import Categorical, Distribution, Int
+from hyperscout.space.infer import intersection_space
 from hyperscout.trial.record import FrozenTrial
 from hyperscout.trial.state import TrialState
 
@@ -280,6 +282,18 @@ class NSGAIISampler(Sampler):
         return self._pop
 
     # -- the sampler contract -------------------------------------------------------------
+    def infer_space(self, history: History) -> dict[str, Distribution]:
+        """The parameters every complete trial has: proposed together (one child), so the
+        whole child is stored with the trial at once; the rest go through ``sample_one``."""
+        return {k: d for k, d in intersection_space(history.complete()).items()
+                if not d.is_single}
+
+    def sample_joint(
+        self, history: History, trial: FrozenTrial, space: Mapping[str, Distribution]
+    ) -> Proposal:
+        return Proposal(params={k: self.sample_one(history, trial, k, d)
+                                for k, d in space.items()})
+
     def sample_one(
         self, history: History, trial: FrozenTrial, name: str, distribution: Distribution
     ) -> Any:
