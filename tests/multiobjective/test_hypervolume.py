@@ -1,4 +1,4 @@
-"""Hypervolume: hand-checked values, and brute force on random integer point sets (2-5 objectives)."""
+"""Hypervolume: hand-checked values, and brute force on random integer sets (2-5 objectives)."""
 
 from __future__ import annotations
 

@@ -128,6 +128,6 @@ def test_study_best_trials_and_best_trial_skip_infeasible() -> None:
 def test_only_infeasible_trials_means_no_best() -> None:
     study = hs.create_study(constraints=lambda t: [1.0])
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
-    with pytest.raises(ValueError, match="no complete feasible trial"):
+    with pytest.raises(ValueError, match="no feasible trial yet: all 3 complete trials violate"):
         _ = study.best_trial
     assert study.best_trials == []

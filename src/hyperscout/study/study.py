@@ -119,9 +119,14 @@ class Study:
     def best_trial(self) -> FrozenTrial:
         """The best complete trial. Raises ``ValueError`` while no trial is complete."""
         self._require_single("best_trial", "best_trials")
-        best = self._history().best_trial
+        history = self._history()
+        best = history.best_trial
         if best is None:
-            raise ValueError(f"study {self.name!r} has no complete feasible trial yet")
+            n = history.n_complete
+            if n:
+                raise ValueError(f"study {self.name!r} has no feasible trial yet: all {n} "
+                                 "complete trials violate their constraints")
+            raise ValueError(f"study {self.name!r} has no complete trial yet")
         return best
 
     @property
