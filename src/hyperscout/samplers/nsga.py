@@ -269,9 +269,11 @@ class NSGAIISampler(Sampler):
         self._reset()
 
     def _reset(self) -> None:
-        # generation -> (fingerprint, parents as (trial, rank, diversity)) ; see _parents
+        # generation -> (fingerprint of the trials it was selected from, parents); _parents
         self._pops: dict[int, tuple[tuple, list[FrozenTrial]]] = {}
-        self._children: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
+        # (trial id, number, start time) -> the child bred for that trial (one per trial; the
+        # start time tells apart trials of two studies that share ids)
+        self._children: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 
     def reseed(self, seed: SeedLike) -> None:
         super().reseed(seed)
@@ -330,7 +332,7 @@ class NSGAIISampler(Sampler):
         fp: tuple = ()
         for g in range(generation):
             members = sorted(by_gen.get(g, []), key=lambda t: t.number)
-            fp = (hash(fp), tuple(t.trial_id for t in members))
+            fp = (hash(fp), tuple((t.trial_id, t.values, violation(t)) for t in members))
             cached = self._pops.get(g + 1)
             if cached is not None and cached[0] == fp:
                 pop = cached[1]
@@ -348,7 +350,7 @@ class NSGAIISampler(Sampler):
 
     # -- breeding -------------------------------------------------------------------------
     def _child(self, history: History, trial: FrozenTrial) -> dict[str, Any]:
-        key = (trial.trial_id, trial.number)
+        key = (trial.trial_id, trial.number, trial.datetime_start)
         cached = self._children.get(key)
         if cached is not None:
             return cached
