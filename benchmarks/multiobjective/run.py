@@ -158,7 +158,9 @@ def compact(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def merge(paths: list[str]) -> dict[str, Any]:
-    """Several saved result files (e.g. one per problem) as one."""
+    """Several saved result files (e.g. one per problem) as one; where two files have a run of
+    the same (problem, sampler, seed), the later file's run replaces the earlier one (a
+    re-run of some samplers after a change)."""
     datas = []
     for path in paths:
         with open(path) as fh:
@@ -167,7 +169,12 @@ def merge(paths: list[str]) -> dict[str, Any]:
     out["problems"] = [p for d in datas for p in d["problems"]]
     out["samplers"] = list(dict.fromkeys(s for d in datas for s in d["samplers"]))
     out["references"] = {k: v for d in datas for k, v in d["references"].items()}
-    out["runs"] = [r for d in datas for r in d["runs"]]
+    runs: dict[tuple, dict[str, Any]] = {}
+    for d in datas:
+        for r in d["runs"]:
+            runs[(r["problem"], r["sampler"], r["seed"])] = r
+    out["runs"] = list(runs.values())
+    out["problems"] = list(dict.fromkeys(out["problems"]))
     return out
 
 
@@ -182,7 +189,7 @@ def report(data: dict[str, Any]) -> str:
     for b in budgets:
         lines.append(f"\nHypervolume after {b} evaluations: mean ± std over "
                      f"{len(data['seeds'])} seeds (higher is better; **bold** = best mean, "
-                     "*italic* = within one std of the best mean's run spread).\n")
+                     "*italic* = within the seed spread of the best: mean + std >= best mean - best std).\n")
         samplers = [s for s in data["samplers"]]
         lines.append("| problem | " + " | ".join(samplers) + " |")
         lines.append("|---" * (len(samplers) + 1) + "|")
