@@ -189,7 +189,8 @@ def report(data: dict[str, Any]) -> str:
     for b in budgets:
         lines.append(f"\nHypervolume after {b} evaluations: mean ± std over "
                      f"{len(data['seeds'])} seeds (higher is better; **bold** = best mean, "
-                     "*italic* = within the seed spread of the best: mean + std >= best mean - best std).\n")
+                     "*italic* = within the seed spread of the best: mean + std >= "
+                     "best mean - best std).\n")
         samplers = [s for s in data["samplers"]]
         lines.append("| problem | " + " | ".join(samplers) + " |")
         lines.append("|---" * (len(samplers) + 1) + "|")
