@@ -12,7 +12,9 @@ The rule (:func:`initial_design`), a quality-first greedy with a distance floor:
 2. A candidate is accepted if its distance (:func:`design_distance`) to every accepted point is
    at least ``min_distance``; visiting stops at ``n`` points.
 3. If the candidates run out first, the floor is halved and the remaining candidates are
-   visited again (never accepting a point at distance 0 from an accepted one: no duplicates).
+   visited again, at most three times: no two design points are closer than
+   ``min_distance / 8`` (so no duplicates). If that still leaves fewer than ``n`` points, the
+   design is shorter and the base sampler proposes the rest.
 
 So the design keeps the priors' best points where they differ, and replaces near-copies by the
 next-best distinct configurations.
@@ -78,7 +80,7 @@ def initial_design(
         n: Points wanted.
         relatedness: One score per prior (higher = more related); priors with a score ``<= 0``
             give no points. Default: all equal, in the given order.
-        top_k: Best trials considered per prior (default ``max(n, 5)``).
+        top_k: Best trials considered per prior (default ``max(3 n, 10)``).
         min_distance: Initial distance floor, as a fraction of the unit cube's scale.
         space: The space the distances are measured in and the points clipped to (default:
             the union of the priors' spaces).
@@ -109,7 +111,7 @@ def initial_design(
     full_space = dict(space) if space is not None else union_space(priors)
     if not full_space:
         return []
-    k = top_k or max(n, 5)
+    k = top_k or max(3 * n, 10)
     ranked = {i: best_trials(priors[i], k) for i in order}
     candidates: list[DesignPoint] = []
     for r in range(k):
@@ -123,7 +125,7 @@ def initial_design(
     X = codec.encode([c.params for c in candidates])
     chosen: list[int] = []
     floor = float(min_distance)
-    while len(chosen) < n and floor > 1e-6:
+    while len(chosen) < n and floor >= min_distance / 8 * (1 - 1e-9):
         for j in range(len(candidates)):
             if len(chosen) >= n:
                 break
