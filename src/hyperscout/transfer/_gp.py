@@ -140,7 +140,10 @@ def propose(ensemble: EnsembleGP, layout: SearchLayout, rng: np.random.Generator
 
 
 RESIDUAL_SCALE_FLOOR = 0.25
-"""Smallest scale of the residual GP, as a fraction of the current values' spread."""
+"""Smallest scale of the residual GP, as a fraction of the current values' spread ..."""
+RESIDUAL_FLOOR_POINTS = 10
+"""... up to this many current observations; beyond, the floor shrinks as ``1 / n`` so that the
+model can converge as finely as a plain GP once the study has its own evidence."""
 
 
 class StackedGP:
@@ -152,7 +155,8 @@ class StackedGP:
     where ``m`` is the mean of the priors' GPs (weighted among themselves), ``a`` the priors'
     total ranking weight (:func:`~hyperscout.transfer.weights.rgpe_weights`: 0 for priors the
     current results have overruled, leaving a plain GP), ``b`` the mean offset, and ``r`` a GP
-    fitted to the standardised residuals ``z - a m - b`` (scale ``s``, with a floor). Every study's
+    fitted to the standardised residuals ``z - a m - b`` (scale ``s``, with a floor that shrinks
+    as the current study's observations accrue). Every study's
     values are robust-transformed to a unit scale first, so ``a`` needs no regression.
     The residual GP corrects a related prior's bias (e.g. a shifted optimum) locally, where
     the current study has looked, so the model converges to the current optimum rather than
@@ -169,7 +173,8 @@ class StackedGP:
         # the residual GP works on standardised residuals; its scale has a floor, so that a
         # prior that happens to fit the first (clustered) points cannot make the model
         # certain everywhere and stop exploration around them
-        self.s = max(float(np.std(r)), RESIDUAL_SCALE_FLOOR * float(np.std(z)), 1e-12)
+        floor = RESIDUAL_SCALE_FLOOR * min(1.0, RESIDUAL_FLOOR_POINTS / len(z))
+        self.s = max(float(np.std(r)), floor * float(np.std(z)), 1e-12)
         rs = (r - r.mean()) / self.s
         self.b += float(r.mean())
         res = fit(spec, X, rs, rng=rng, starts=None if start is None else [start],

@@ -18,7 +18,9 @@ Three phases, decided per trial from the history alone (so every worker agrees):
    Parameters outside the joint space (conditional ones) are drawn by the base sampler.
 3. **Base sampler alone** when the priors' total weight falls below ``min_prior_weight``: the
    current study's own evidence has overruled them, and the study continues exactly as a cold
-   one would (bounded negative transfer).
+   one would (bounded negative transfer). Also, once ``interleave_after`` trials are complete,
+   every ``interleave``-th trial, so the study converges on its own optimum (a related prior's
+   optimum is usually a little off).
 
 The weights used for a trial are stored with it (``system_attrs["sampler:transfer"]``).
 """
@@ -77,6 +79,12 @@ class TransferSampler(Sampler):
         max_prior_points: Most trials of one prior its GP is fitted on (cost bound).
         n_bootstrap: Bootstrap samples for the ranking weights.
         n_ei_candidates: Candidates per proposal on the TPE path.
+        interleave: Once ``interleave_after`` trials are complete, every ``interleave``-th
+            trial is proposed by the base sampler alone (``0``: never), on the whole history,
+            which by then holds the transferred good region: the base model refines the
+            optimum of *this* task, where a prior's bias (a shifted optimum) would otherwise
+            keep the transfer model a little off.
+        interleave_after: See ``interleave``.
 
     Example:
         >>> import hyperscout as hs
@@ -103,6 +111,8 @@ class TransferSampler(Sampler):
         max_prior_points: int = 128,
         n_bootstrap: int = 256,
         n_ei_candidates: int = 24,
+        interleave: int = 2,
+        interleave_after: int = 10,
     ) -> None:
         priors = list(priors)
         bad = [p for p in priors if not isinstance(p, PriorStudy)]
@@ -116,7 +126,9 @@ class TransferSampler(Sampler):
         for name, value, least in (("n_initial", n_initial, 0),
                                    ("max_prior_points", max_prior_points, 8),
                                    ("n_bootstrap", n_bootstrap, 1),
-                                   ("n_ei_candidates", n_ei_candidates, 1)):
+                                   ("n_ei_candidates", n_ei_candidates, 1),
+                                   ("interleave", interleave, 0),
+                                   ("interleave_after", interleave_after, 0)):
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"TransferSampler({name}={value!r}): use an int >= {least}")
         if not (isinstance(min_prior_weight, (int, float)) and 0 <= min_prior_weight < 1):
@@ -129,6 +141,8 @@ class TransferSampler(Sampler):
         self.max_prior_points = max_prior_points
         self.n_bootstrap = n_bootstrap
         self.n_ei_candidates = n_ei_candidates
+        self.interleave = interleave
+        self.interleave_after = interleave_after
         self.design: list[DesignPoint] = initial_design(self.priors, n_initial,
                                                         relatedness=relatedness)
         self._base_given = base
@@ -182,6 +196,10 @@ class TransferSampler(Sampler):
                 w = self.weights(history, space, kind)
                 if w is not None and w[:-1].sum() >= self.min_prior_weight:
                     mode = kind
+                    n = len(complete)
+                    if (self.interleave and n >= self.interleave_after
+                            and n % self.interleave == 0):
+                        mode = "base"  # the current study's own model refines, see the doc
         self._plan = (history, mode, space, w)
         return self._plan
 
