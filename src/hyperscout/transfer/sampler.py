@@ -314,7 +314,6 @@ class TransferSampler(Sampler):
                     key = tuple(space.items())
                     gp, full = fit_gp(codec, X, y, rng, self._target_fit.get(key))
                     self._target_fit[key] = full
-                    self._current_gp = gp
                     loo = loo_mean(gp)
                 preds = [m.predict(X)[0] if m is not None else np.zeros(len(y)) for m in models]
         else:
@@ -352,7 +351,8 @@ class TransferSampler(Sampler):
                 avoid = np.vstack([X, _running_rows(history, trial, codec)])
                 row = propose(model, SearchLayout(codec), self._rng, X, avoid, lead.lengthscales)
             return codec.decode(row)
-        from hyperscout.transfer._tpe import fit_pair, propose as tpe_propose
+        from hyperscout.transfer._tpe import fit_pair
+        from hyperscout.transfer._tpe import propose as tpe_propose
 
         codec, X, y = self._current(history, space, onehot=False)
         ls = [m[0] for m in models if m is not None]
