@@ -46,6 +46,7 @@ from hyperscout.trial.record import FrozenTrial
 
 _MODELS = ("auto", "gp", "tpe")
 _STATE_KEY = "transfer"
+_MAX_WEIGHT_POINTS = 200  # the weights are computed on the newest ones (bounded cost per trial)
 
 
 def _is_conditional(history: History) -> bool:
@@ -288,7 +289,8 @@ class TransferSampler(Sampler):
     def weights(self, history: History, space: Mapping[str, Distribution] | None = None,
                 kind: str | None = None) -> np.ndarray | None:
         """Ranking weights of the priors and (last) the current study for this history, or
-        ``None`` before any trial is complete. Deterministic for a given history.
+        ``None`` before any trial is complete. Deterministic for a given history. Computed on
+        the newest 200 complete trials at most (the cost per trial stays bounded).
 
         Args:
             history: The current study's history.
@@ -308,6 +310,7 @@ class TransferSampler(Sampler):
             from hyperscout.transfer._gp import fit_gp, loo_mean
 
             codec, X, y = self._current(history, space, onehot=True)
+            X, y = X[-_MAX_WEIGHT_POINTS:], y[-_MAX_WEIGHT_POINTS:]
             loo = None
             with single_blas_thread():
                 if len(y) >= 3:
@@ -320,6 +323,7 @@ class TransferSampler(Sampler):
             from hyperscout.transfer._tpe import knn_loo, score
 
             codec, X, y = self._current(history, space, onehot=False)
+            X, y = X[-_MAX_WEIGHT_POINTS:], y[-_MAX_WEIGHT_POINTS:]
             loo = knn_loo(X, y) if len(y) >= 3 else None
             preds = [score(m[0], m[1], X) if m is not None else np.zeros(len(y))
                      for m in models]
