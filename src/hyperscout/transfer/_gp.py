@@ -139,13 +139,6 @@ def propose(ensemble: EnsembleGP, layout: SearchLayout, rng: np.random.Generator
     return row
 
 
-RESIDUAL_SCALE_FLOOR = 0.0
-"""Smallest scale of the residual GP, as a fraction of the current values' spread ..."""
-RESIDUAL_FLOOR_POINTS = 10
-"""... up to this many current observations; beyond, the floor shrinks as ``1 / n`` so that the
-model can converge as finely as a plain GP once the study has its own evidence."""
-
-
 class StackedGP:
     """The prior ensemble's mean as the mean function of a GP on the current study's residuals
     (a stacked GP, as in Golovin et al., "Google Vizier", 2017):
@@ -155,8 +148,7 @@ class StackedGP:
     where ``m`` is the mean of the priors' GPs (weighted among themselves), ``a`` the priors'
     total ranking weight (:func:`~hyperscout.transfer.weights.rgpe_weights`: 0 for priors the
     current results have overruled, leaving a plain GP), ``b`` the mean offset, and ``r`` a GP
-    fitted to the standardised residuals ``z - a m - b`` (scale ``s``, with a floor that shrinks
-    as the current study's observations accrue). Every study's
+    fitted to the standardised residuals ``z - a m - b`` (their scale ``s``). Every study's
     values are robust-transformed to a unit scale first, so ``a`` needs no regression.
     The residual GP corrects a related prior's bias (e.g. a shifted optimum) locally, where
     the current study has looked, so the model converges to the current optimum rather than
@@ -170,11 +162,9 @@ class StackedGP:
         self.a = float(strength)
         self.b = float(np.mean(z - self.a * m))
         r = z - self.a * m - self.b
-        # the residual GP works on standardised residuals; its scale has a floor, so that a
-        # prior that happens to fit the first (clustered) points cannot make the model
-        # certain everywhere and stop exploration around them
-        floor = RESIDUAL_SCALE_FLOOR * min(1.0, RESIDUAL_FLOOR_POINTS / len(z))
-        self.s = max(float(np.std(r)), floor * float(np.std(z)), 1e-12)
+        # the residual GP works on standardised residuals (its hyperparameter priors expect
+        # unit scale); the scale goes back into its predictions
+        self.s = max(float(np.std(r)), 1e-12)
         rs = (r - r.mean()) / self.s
         self.b += float(r.mean())
         res = fit(spec, X, rs, rng=rng, starts=None if start is None else [start],
