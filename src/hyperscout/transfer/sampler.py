@@ -49,7 +49,6 @@ from hyperscout.trial.record import FrozenTrial
 
 _MODELS = ("auto", "gp", "tpe")
 _STATE_KEY = "transfer"
-_MIN_RANKED = 8  # the weights rank the better half of the observations, at least this many
 _MAX_WEIGHT_POINTS = 200  # the weights are computed on the newest ones (bounded cost per trial)
 
 
@@ -293,10 +292,7 @@ class TransferSampler(Sampler):
                 kind: str | None = None) -> np.ndarray | None:
         """Ranking weights of the priors and (last) the current study for this history, or
         ``None`` before any trial is complete. Deterministic for a given history. Computed on
-        the newest 200 complete trials at most (the cost per trial stays bounded), ranking the
-        better half of them (at least 8): once a study has found the transferred region, what
-        matters is whether a prior orders the points *there* correctly, and a prior whose
-        optimum is a little off loses weight to the current study's own model.
+        the newest 200 complete trials at most (the cost per trial stays bounded).
 
         Args:
             history: The current study's history.
@@ -334,10 +330,7 @@ class TransferSampler(Sampler):
             loo = knn_loo(X, y) if len(y) >= 3 else None
             preds = [score(m[0], m[1], X) if m is not None else np.zeros(len(y))
                      for m in models]
-        # rank where the search is: among the better half of the observations (at least 8)
-        top = np.argsort(y, kind="stable")[: max(_MIN_RANKED, len(y) // 2)]
-        P = np.array(preds).reshape(len(models), len(y))[:, top]
-        w = rgpe_weights(P, None if loo is None else loo[top], y[top], rng,
+        w = rgpe_weights(np.array(preds).reshape(len(models), len(y)), loo, y, rng,
                          n_samples=self.n_bootstrap)
         w[:-1][[m is None for m in models]] = 0.0
         if w.sum() <= 0:
