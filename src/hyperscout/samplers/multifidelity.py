@@ -88,7 +88,9 @@ class MultiFidelityTPESampler(Sampler):
             parameters, at least 6).
         gamma: Fraction of the trials at the level in the good group (BOHB: 0.15).
         n_ei_candidates: Candidates drawn from the good density per proposal.
-        random_fraction: Share of proposals drawn at random (BOHB: 1/3).
+        random_fraction: Share of proposals drawn at random (BOHB uses 1/3; 0.1 reached the
+            target in fewer epochs on the synthetic multi-fidelity task of
+            ``benchmarks/multifidelity``, tuning seeds 100-111: mean 178 vs 231 epochs).
         prior_weight: Weight of the uniform prior component of each density.
         bandwidth_factor: Multiplies the kernel widths (BOHB widens its kernels by 3 to sample).
 
@@ -117,7 +119,7 @@ class MultiFidelityTPESampler(Sampler):
         min_points_in_model: int | None = None,
         gamma: float = 0.15,
         n_ei_candidates: int = 64,
-        random_fraction: float = 1.0 / 3.0,
+        random_fraction: float = 0.1,
         prior_weight: float = 1.0,
         bandwidth_factor: float = 1.0,
     ) -> None:
