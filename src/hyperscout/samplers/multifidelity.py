@@ -221,6 +221,8 @@ class MultiFidelityTPESampler(Sampler):
         level = self._level(obs, self._min_points(len(space)))
         if level is None or self._rng.random() < self.random_fraction:
             return Proposal()
+        # trials that stopped below the level are left out, as in BOHB: adding them to the bad
+        # group reached the synthetic target in more epochs (tuning seeds 100-115: 223 vs 188)
         at = [(v, o) for o in obs for v in (o.value_at(level),) if v is not None]
         at = [(math.inf if math.isnan(v) else v, o) for v, o in at]
         at.sort(key=lambda vo: (vo[0], vo[1].number))
