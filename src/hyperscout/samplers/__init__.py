@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from hyperscout.samplers.ga import GASampler
     from hyperscout.samplers.gp import GPSampler, ParEGOSampler
     from hyperscout.samplers.grid import GridSampler
+    from hyperscout.samplers.multifidelity import MultiFidelityTPESampler
     from hyperscout.samplers.nsga import NSGAIIISampler, NSGAIISampler
+    from hyperscout.samplers.pbt import PBTSampler
     from hyperscout.samplers.qmc import QMCSampler
     from hyperscout.samplers.tpe import TPESampler
 
@@ -32,8 +34,10 @@ _LAZY = {
     "GASampler": "hyperscout.samplers.ga",
     "GPSampler": "hyperscout.samplers.gp",
     "GridSampler": "hyperscout.samplers.grid",
+    "MultiFidelityTPESampler": "hyperscout.samplers.multifidelity",
     "NSGAIISampler": "hyperscout.samplers.nsga",
     "NSGAIIISampler": "hyperscout.samplers.nsga",
+    "PBTSampler": "hyperscout.samplers.pbt",
     "ParEGOSampler": "hyperscout.samplers.gp",
     "QMCSampler": "hyperscout.samplers.qmc",
     "TPESampler": "hyperscout.samplers.tpe",
@@ -46,8 +50,10 @@ __all__ = [
     "GASampler",
     "GPSampler",
     "GridSampler",
+    "MultiFidelityTPESampler",
     "NSGAIIISampler",
     "NSGAIISampler",
+    "PBTSampler",
     "ParEGOSampler",
     "Proposal",
     "QMCSampler",
