@@ -175,3 +175,17 @@ def test_nsga3_bad_reference_points() -> None:
     study = hs.create_study(directions=["minimize"] * 3, sampler=sampler)
     with pytest.raises(ValueError, match="one column per objective"):
         study.optimize(lambda t: (t.suggest_float("x", 0, 1),) * 3, n_trials=12)
+
+
+def test_one_sampler_on_two_studies_breeds_from_each_studys_own_trials() -> None:
+    sampler = NSGAIISampler(population_size=4, seed=0)
+
+    def run(low: float, high: float) -> list[float]:
+        study = hs.create_study(directions=["minimize", "minimize"], sampler=sampler)
+        study.optimize(lambda t: (t.suggest_float("x", low, high), -t.params["x"]), n_trials=16)
+        return [t.params["x"] for t in study.trials]
+
+    run(0.0, 1.0)
+    # same trial ids in a fresh in-memory storage: children must come from this study's range
+    xs = run(10.0, 11.0)
+    assert all(10.0 <= x <= 11.0 for x in xs)
