@@ -177,15 +177,15 @@ def test_nsga3_bad_reference_points() -> None:
         study.optimize(lambda t: (t.suggest_float("x", 0, 1),) * 3, n_trials=12)
 
 
-def test_one_sampler_on_two_studies_breeds_from_each_studys_own_trials() -> None:
-    sampler = NSGAIISampler(population_size=4, seed=0)
+def test_parents_are_not_reused_across_studies_that_share_trial_ids() -> None:
+    sampler = NSGAIISampler(population_size=2, seed=0)
 
-    def run(low: float, high: float) -> list[float]:
-        study = hs.create_study(directions=["minimize", "minimize"], sampler=sampler)
-        study.optimize(lambda t: (t.suggest_float("x", low, high), -t.params["x"]), n_trials=16)
-        return [t.params["x"] for t in study.trials]
+    def history(values: list[list[float]]) -> History:
+        trials = [_trial(i, {"x": 0.1 * i}, v) for i, v in enumerate(values)]
+        return History(["minimize", "minimize"], trials, len(trials), [])
 
-    run(0.0, 1.0)
-    # same trial ids in a fresh in-memory storage: children must come from this study's range
-    xs = run(10.0, 11.0)
-    assert all(10.0 <= x <= 11.0 for x in xs)
+    first = sampler._parents(history([[0, 0], [1, 1], [2, 2], [3, 3]]), 2)
+    assert sorted(t.number for t in first) == [0, 1]
+    # another study, same trial ids and numbers, other values: its own parents
+    second = sampler._parents(history([[3, 3], [2, 2], [1, 1], [0, 0]]), 2)
+    assert sorted(t.number for t in second) == [2, 3]
