@@ -66,8 +66,8 @@ class ParEGOSampler(GPSampler):
         deterministic_objective: Keep the GP's noise at its floor (default ``True``). The
             scalarised target has kinks (the Chebyshev ``max``) that a learned noise absorbs,
             after which log-EI kept exploring corners: with a learned noise one DTLZ2 seed in
-            five still stalled (1.53 at 100 trials); with the floor, seeds 0-5 reached 2.46-2.60.
-            Pass ``False`` for a very noisy objective.
+            five still stalled (1.53 at 100 trials); with the floor, every seed tried reached
+            2.46-2.60. Pass ``False`` for a very noisy objective.
         **gp_options: Any option of :class:`~hyperscout.samplers.GPSampler`
             (``n_startup_trials``, ``max_points``, ...).
 
