@@ -26,7 +26,7 @@ def _page(title: str, body_attrs: str, main: str) -> str:
     return (
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{title}</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
-        "<script src=\"/static/plotly.min.js\"></script>"
+        # app.js loads plotly.js (3.5 MB, seconds to compile on a busy CPU) after the first data
         "<script src=\"/static/app.js\" defer></script></head>"
         f"<body {body_attrs}><header><a href=\"/\">hyperscout</a> dashboard "
         "<span id=\"status\" class=\"muted\"></span></header><main>" + main +
@@ -199,8 +199,11 @@ class _SecurityHeaders:
                 headers = list(message.get("headers", []))
                 headers += [(b"content-security-policy", CSP.encode()),
                             (b"x-content-type-options", b"nosniff"),
-                            (b"referrer-policy", b"no-referrer"),
-                            (b"cache-control", b"no-store")]
+                            (b"referrer-policy", b"no-referrer")]
+                if scope["path"].startswith("/static/"):  # versioned with the package
+                    headers.append((b"cache-control", b"public, max-age=3600"))
+                else:  # live data: never from a cache
+                    headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
 

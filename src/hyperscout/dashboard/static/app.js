@@ -20,6 +20,20 @@ function fmt(v) {
   return String(v);
 }
 
+// plotly.min.js is big: it is loaded on first use, after the page's data is on screen
+let plotlyPromise = null;
+function plotly() {
+  if (plotlyPromise === null) {
+    plotlyPromise = new Promise((resolve, reject) => {
+      const s = el("script", null, {src: "/static/plotly.min.js"});
+      s.addEventListener("load", () => resolve(window.Plotly));
+      s.addEventListener("error", () => reject(new Error("cannot load plotly.min.js")));
+      document.head.append(s);
+    });
+  }
+  return plotlyPromise;
+}
+
 function status(text, isError) {
   const s = $("status");
   s.textContent = text;
@@ -164,8 +178,10 @@ function studyPage() {
 
   async function refresh() {
     const q = query();
-    const page = await getJSON("/api/studies/" + sid + "/trials?" + q);
-    if (page.version !== st.version || st.summary === null) await loadSummary();
+    const pageP = getJSON("/api/studies/" + sid + "/trials?" + q);
+    if (st.summary === null) await loadSummary();  // first load: both requests in flight
+    const page = await pageP;
+    if (page.version !== st.version && st.version !== null) await loadSummary();
     if (page.version !== st.version || q !== st.key) rows(page, st.summary);
     st.version = page.version;
     st.key = q;
@@ -180,7 +196,7 @@ function studyPage() {
                               ($("objective").value || "0"));
     st.plotVersion = version;
     fig.layout.autosize = true;
-    await Plotly.react(div, fig.data, fig.layout, {responsive: true, displaylogo: false});
+    await (await plotly()).react(div, fig.data, fig.layout, {responsive: true, displaylogo: false});
     div.dataset.kind = st.kind;
     if (force) status("updated " + new Date().toLocaleTimeString());
   }
@@ -220,7 +236,7 @@ function trialPage() {
     $("error").textContent = t.error || "(none)";
     const curve = $("curve");
     if (t.intermediate_values.length) {
-      await Plotly.react(curve, [{x: t.intermediate_values.map((p) => p[0]),
+      await (await plotly()).react(curve, [{x: t.intermediate_values.map((p) => p[0]),
         y: t.intermediate_values.map((p) => p[1]), mode: "lines+markers", type: "scatter"}],
         {xaxis: {title: {text: "step"}}, yaxis: {title: {text: "value"}}, height: 360},
         {displaylogo: false});
