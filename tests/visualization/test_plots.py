@@ -52,11 +52,16 @@ def test_log_and_categorical_axes(studies) -> None:
 
 
 def test_intermediate_marks_pruned_trials(studies) -> None:
-    fig = plotly_backend.plot_intermediate_values(studies["single"])
-    pruned = [tr for tr in fig.data if "(pruned)" in tr.name]
-    assert pruned
-    assert all(tr.marker.symbol[-1] == "x" for tr in pruned)
-    assert all(tr.marker.symbol[-1] == "circle" for tr in fig.data if "(complete)" in tr.name)
+    study = studies["single"]
+    fig = plotly_backend.plot_intermediate_values(study)
+    traces = {tr.name: tr for tr in fig.data}
+    assert {"complete", "pruned", "pruned here"} <= set(traces)
+    marks = traces["pruned here"]
+    assert marks.marker.symbol == "x"
+    pruned = [t for t in study.trials if t.state.value == "pruned"]
+    assert sorted(marks.text) == sorted(f"trial {t.number} pruned" for t in pruned)
+    assert list(marks.x) == [max(t.intermediate_values) for t in
+                             sorted(pruned, key=lambda t: t.number)]
 
 
 def test_pareto_marks_front_and_infeasible(studies) -> None:

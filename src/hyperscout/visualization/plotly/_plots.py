@@ -180,14 +180,26 @@ def plot_intermediate_values(study: Any):
     title = "Intermediate values"
     if not d.curves:
         return _empty(fig, title, "no trial reported intermediate values")
-    for c in d.curves:
-        color = STATE_COLORS.get(c.state, "#333333")
-        symbols = ["circle"] * (len(c.steps) - 1) + ["x" if c.state == "pruned" else "circle"]
-        sizes = [4] * (len(c.steps) - 1) + [10 if c.state == "pruned" else 4]
-        fig.add_trace(go.Scatter(x=c.steps, y=c.values, mode="lines+markers",
-                                 name=f"trial {c.number} ({c.state})",
+    # one trace per state (curves separated by gaps) keeps big studies fast to draw
+    for state in sorted({c.state for c in d.curves}):
+        xs: list = []
+        ys: list = []
+        text: list = []
+        for c in d.curves:
+            if c.state == state:
+                xs += [*c.steps, None]
+                ys += [*c.values, None]
+                text += [f"trial {c.number}"] * len(c.steps) + [None]
+        color = STATE_COLORS.get(state, "#333333")
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=state, text=text,
                                  line={"color": color, "width": 1},
-                                 marker={"symbol": symbols, "size": sizes, "color": color}))
+                                 marker={"size": 3, "color": color}, connectgaps=False))
+    pruned = [c for c in d.curves if c.state == "pruned"]
+    if pruned:
+        fig.add_trace(go.Scatter(
+            x=[c.steps[-1] for c in pruned], y=[c.values[-1] for c in pruned], mode="markers",
+            name="pruned here", text=[f"trial {c.number} pruned" for c in pruned],
+            marker={"symbol": "x", "size": 10, "color": STATE_COLORS["pruned"]}))
     fig.update_layout(title=title, xaxis_title="step", yaxis_title="intermediate value")
     return fig
 
