@@ -192,11 +192,14 @@ function studyPage() {
     const div = $("plot");
     const version = st.version;
     st.plotAt = Date.now();
-    const fig = await getJSON("/api/studies/" + sid + "/plots/" + st.kind + "?objective=" +
-                              ($("objective").value || "0"));
+    // the figure and plotly.js load in parallel
+    const [fig, P] = await Promise.all([
+      getJSON("/api/studies/" + sid + "/plots/" + st.kind + "?objective=" +
+              ($("objective").value || "0")),
+      plotly()]);
     st.plotVersion = version;
     fig.layout.autosize = true;
-    await (await plotly()).react(div, fig.data, fig.layout, {responsive: true, displaylogo: false});
+    await P.react(div, fig.data, fig.layout, {responsive: true, displaylogo: false});
     div.dataset.kind = st.kind;
     if (force) status("updated " + new Date().toLocaleTimeString());
   }
