@@ -129,6 +129,7 @@ def param_axis(name: str, dist: Distribution) -> ParamAxis:
     """The axis of a parameter from its distribution.
 
     Example:
+        >>> from hyperscout.space import Float
         >>> param_axis("lr", Float(1e-4, 1e-1, log=True)).log
         True
         >>> param_axis("act", Categorical(["relu", None])).choices

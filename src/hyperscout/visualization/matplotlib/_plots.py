@@ -6,7 +6,6 @@ global state is needed).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -188,12 +187,10 @@ def plot_parallel_coordinate(study: Any, *, params: Sequence[str] | None = None,
             norm[:, j] = M[:, j]
     fig, axes = _figure(width=max(6.0, 1.4 * len(names)))
     ax = axes[0, 0]
-    mcolors = optional_import("matplotlib.cm", extra="viz")
-    cmap = mcolors.get_cmap("Blues_r") if hasattr(mcolors, "get_cmap") else None
+    cmap = optional_import("matplotlib", extra="viz").colormaps["Blues_r"]
     v = norm[:, 0]
-    for i in range(len(M)):
-        color = cmap(float(v[i])) if cmap is not None else STATE_COLORS["complete"]
-        ax.plot(range(len(names)), norm[i], color=color, alpha=0.6, linewidth=0.8)
+    for i in range(len(M)):  # darker = better objective
+        ax.plot(range(len(names)), norm[i], color=cmap(float(v[i])), alpha=0.6, linewidth=0.8)
     for j in range(len(names)):
         ax.axvline(j, color="black", linewidth=0.8)
         ax.text(j, 1.02, f"{hi[j]:.3g}" if not ticks[j][0] else "", ha="center", fontsize=7)
@@ -299,6 +296,5 @@ def plot_timeline(study: Any):
     ax.xaxis_date()
     ax.set(title="Timeline", xlabel="time", ylabel="worker")
     ax.legend()
-    if math.isfinite(len(bars)):
-        fig.autofmt_xdate()
+    fig.autofmt_xdate()
     return fig
