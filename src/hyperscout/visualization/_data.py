@@ -294,11 +294,31 @@ def _grid(axis: ParamAxis, values: list[Any], n: int) -> tuple[list[Any], np.nda
     return coord_grid.tolist(), coord_grid, np.asarray(values, dtype=float)
 
 
+#: above this many points, the surface is interpolated from per-bin means (a 40 x 40 binning)
+MAX_INTERP_POINTS = 1600
+
+
+def _bin_means(px: np.ndarray, py: np.ndarray, pz: np.ndarray, bins: int = 40):
+    """Average points falling into the same cell of a ``bins x bins`` grid (at their mean
+    position), so that interpolating a big study costs O(bins^2), not O(n log n) triangles."""
+    def cell(v: np.ndarray) -> np.ndarray:
+        lo, hi = v.min(), v.max()
+        return np.minimum(((v - lo) / ((hi - lo) or 1.0) * bins).astype(np.int64), bins - 1)
+
+    key = cell(px) * bins + cell(py)
+    uniq, inv = np.unique(key, return_inverse=True)
+    count = np.bincount(inv, minlength=len(uniq))
+    mean = [np.bincount(inv, weights=v, minlength=len(uniq)) / count for v in (px, py, pz)]
+    return mean[0], mean[1], mean[2]
+
+
 def _interpolate(px: np.ndarray, py: np.ndarray, pz: np.ndarray, gx: np.ndarray,
                  gy: np.ndarray) -> np.ndarray:
     """Linear interpolation over the convex hull, nearest value elsewhere (scipy)."""
     from scipy.interpolate import griddata
 
+    if len(px) > MAX_INTERP_POINTS:
+        px, py, pz = _bin_means(px, py, pz)
     pts = np.column_stack([px, py])
     GX, GY = np.meshgrid(gx, gy)
     span = np.ptp(pts, axis=0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from hyperscout._imports import optional_import
 from hyperscout.visualization import _data as D
 from hyperscout.visualization._style import (
@@ -32,6 +34,13 @@ def _empty(fig, title: str, note: str = ""):
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
+
+
+def _arr(values: Sequence[Any], axis: D.ParamAxis | None = None) -> Any:
+    """Numeric data as a numpy array (plotly validates arrays far faster than lists)."""
+    if axis is not None and axis.is_categorical:
+        return np.asarray([str(v) for v in values], dtype=object)
+    return np.asarray(values, dtype=float)
 
 
 def _axis_kwargs(axis: D.ParamAxis) -> dict[str, Any]:
@@ -95,10 +104,12 @@ def plot_slice(study: Any, *, params: Sequence[str] | None = None, objective: in
                       subplot_titles=[a.name for a in d.axes], horizontal_spacing=0.3 / n)
     for k, a in enumerate(d.axes, start=1):
         fig.add_trace(go.Scatter(
-            x=d.x[a.name], y=d.y[a.name], mode="markers", name=a.name, showlegend=False,
-            marker={"color": d.numbers[a.name], "colorscale": "Blues", "line": {"width": 0.5},
-                    "showscale": k == n, "colorbar": {"title": "trial"}},
-            text=[f"trial {i}" for i in d.numbers[a.name]]), row=1, col=k)
+            x=_arr(d.x[a.name], a), y=_arr(d.y[a.name]), mode="markers", name=a.name,
+            showlegend=False,
+            marker={"color": _arr(d.numbers[a.name]), "colorscale": "Blues",
+                    "line": {"width": 0.5}, "showscale": k == n, "colorbar": {"title": "trial"}},
+            customdata=_arr(d.numbers[a.name]), hovertemplate="trial %{customdata}<br>"
+            "%{x}: %{y}<extra></extra>"), row=1, col=k)
         fig.update_xaxes(title_text=a.name, row=1, col=k, **_axis_kwargs(a))
     fig.update_yaxes(title_text=d.label, row=1, col=1)
     fig.update_layout(title="Slice", width=max(500, 300 * n))
@@ -123,14 +134,18 @@ def plot_contour(study: Any, *, params: Sequence[str] | None = None, objective: 
         row, col = pos[p.y_axis.name], pos[p.x_axis.name] + 1
         if not p.points_z:
             continue
-        fig.add_trace(go.Contour(x=p.grid_x, y=p.grid_y, z=p.z, colorscale="Blues",
+        z = np.array([[np.nan if v is None else v for v in row] for row in p.z], dtype=float)
+        fig.add_trace(go.Contour(x=_arr(p.grid_x, p.x_axis), y=_arr(p.grid_y, p.y_axis), z=z,
+                                 colorscale="Blues",
                                  reversescale=True, connectgaps=True,
                                  showscale=(row, col) == (1, 1),
                                  colorbar={"title": d.label}, contours={"coloring": "heatmap"}),
                       row=row, col=col)
-        fig.add_trace(go.Scatter(x=p.points_x, y=p.points_y, mode="markers", showlegend=False,
+        fig.add_trace(go.Scatter(x=_arr(p.points_x, p.x_axis), y=_arr(p.points_y, p.y_axis),
+                                 mode="markers", showlegend=False,
                                  marker={"color": "black", "size": 4},
-                                 text=[f"{d.label}={z:.4g}" for z in p.points_z]),
+                                 customdata=_arr(p.points_z),
+                                 hovertemplate=f"{d.label}=%{{customdata:.4g}}<extra></extra>"),
                       row=row, col=col)
         fig.update_xaxes(title_text=p.x_axis.name, row=row, col=col, **_axis_kwargs(p.x_axis))
         fig.update_yaxes(title_text=p.y_axis.name, row=row, col=col, **_axis_kwargs(p.y_axis))
