@@ -43,9 +43,13 @@ def test_log_and_categorical_axes(studies) -> None:
 
 
 def test_pruned_trials_get_a_cross(studies) -> None:
-    fig = mpl_backend.plot_intermediate_values(studies["single"])
-    markers = [c for c in fig.axes[0].collections]
-    assert markers, "pruned trials are drawn as an extra x marker"
+    study = studies["single"]
+    fig = mpl_backend.plot_intermediate_values(study)
+    by_label = {c.get_label(): c for c in fig.axes[0].collections}
+    assert {"complete", "pruned", "pruned here"} <= set(by_label)
+    n_pruned = sum(t.state.value == "pruned" for t in study.trials)
+    assert len(by_label["pruned here"].get_offsets()) == n_pruned
+    assert len(by_label["pruned"].get_segments()) == n_pruned
 
 
 def test_pareto_3d_and_empty(studies) -> None:
