@@ -75,6 +75,11 @@ def test_trials_filter_sort_page(client) -> None:
     assert all(t["params"]["x"] >= 0 for t in page.json()["trials"])
     p1 = client.get(f"/api/studies/{sid}/trials", params={"limit": 5, "offset": 10}).json()
     assert [t["number"] for t in p1["trials"]] == [10, 11]
+    only_a = client.get(f"/api/studies/{sid}/trials", params={"choice": "c,a"}).json()
+    assert only_a["total"] > 0 and all(t["params"]["c"] == "a" for t in only_a["trials"])
+    both = client.get(f"/api/studies/{sid}/trials", params=[("choice", "c,a"), ("choice", "c,b"),
+                                                            ("limit", 100)]).json()
+    assert both["total"] == 12
     by_param = client.get(f"/api/studies/{sid}/trials", params={"sort": "param:x"}).json()
     xs = [t["params"]["x"] for t in by_param["trials"]]
     assert xs == sorted(xs)
@@ -105,6 +110,7 @@ def test_errors_are_json_and_name_the_value(client) -> None:
         f"/api/studies/{sid}/trials?state=done": (400, "state='done'"),
         f"/api/studies/{sid}/trials?range=x,a,b": (400, "range='x,a,b'"),
         f"/api/studies/{sid}/trials?sort=value7": (400, "sort='value7'"),
+        f"/api/studies/{sid}/trials?choice=zz,1": (400, "choice='zz,1'"),
         f"/api/studies/{sid}/plots/pie": (404, "plot kind 'pie'"),
         f"/api/studies/{sid}/plots/history?objective=2": (400, "objective=2"),
     }

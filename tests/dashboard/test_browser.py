@@ -148,6 +148,16 @@ def test_lists_studies_opens_one_and_draws_a_plot(server, page, artifacts) -> No
     page.click('#trials th[data-sort="value0"]')
     page.click('#trials th[data-sort="value0"]')
     page.wait_for_selector('#trials th.sorted-desc[data-sort="value0"]')
+    # filter: the failed trial only, then a parameter range
+    page.check('#states input[value="fail"]')
+    sync_api.expect(page.locator("#trials tbody tr")).to_have_count(1)
+    page.uncheck('#states input[value="fail"]')
+    page.select_option("#range-param", "x")
+    page.fill("#range-min", "0")
+    page.press("#range-min", "Enter")
+    page.locator("#range-min").dispatch_event("change")
+    sync_api.expect(page.locator("#trials tbody tr")).not_to_have_count(9)
+    page.screenshot(path=str(artifacts / "study-filtered.png"), full_page=True)
     assert not page.js_errors
 
 

@@ -7,6 +7,7 @@ arguments, so they are tested without a server; ``app.py`` routes HTTP requests 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -172,9 +173,27 @@ def _sort_key(sort: str, directions: Sequence[str]):
                         "or param:NAME, with a leading - for descending")
 
 
+def _texts(v: Any) -> set[str]:
+    """The texts a value matches: itself for a string, else its JSON and its Python form."""
+    return {v} if isinstance(v, str) else {json.dumps(v), str(v)}
+
+
+def _parse_choices(choices: Sequence[str], known: set[str]) -> dict[str, set[str]]:
+    """``NAME,VALUE`` items -> {name: {values}}; the split is at the comma after a known name."""
+    out: dict[str, set[str]] = {}
+    for c in choices:
+        cuts = [i for i, ch in enumerate(c) if ch == "," and c[:i] in known]
+        if not cuts:
+            raise ApiError(400, f"choice={c!r}: use choice=NAME,VALUE with NAME a parameter of "
+                                f"the study ({sorted(known)})")
+        i = cuts[0]
+        out.setdefault(c[:i], set()).add(c[i + 1:])
+    return out
+
+
 def list_trials(store: DashboardStore, study_id: int, *, states: Sequence[str] = (),
-                ranges: Sequence[str] = (), sort: str = "number", offset: int = 0,
-                limit: int = 100) -> dict[str, Any]:
+                ranges: Sequence[str] = (), choices: Sequence[str] = (), sort: str = "number",
+                offset: int = 0, limit: int = 100) -> dict[str, Any]:
     """``GET /api/studies/{study_id}/trials``: filter, sort, page (server side, for big studies)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ApiError(400, f"limit={limit}: must be in 1..{MAX_LIMIT}")
@@ -193,6 +212,10 @@ def list_trials(store: DashboardStore, study_id: int, *, states: Sequence[str] =
     for name, lo, hi in parsed:
         rows = [t for t in rows if isinstance(t.params.get(name), (int, float))
                 and not isinstance(t.params.get(name), bool) and lo <= t.params[name] <= hi]
+    if choices:
+        known = {k for t in view.snapshot.trials for k in t.params}
+        for name, values in _parse_choices(choices, known).items():
+            rows = [t for t in rows if name in t.params and _texts(t.params[name]) & values]
     descending = sort.startswith("-")
     if descending:
         # missing values stay last when descending too
@@ -302,6 +325,11 @@ OPENAPI: dict[str, Any] = {
                 _param("range", "query", {"type": "string"},
                        "NAME,MIN,MAX: keep trials whose numeric parameter NAME is in "
                        "[MIN, MAX] (either bound may be empty).", many=True),
+                _param("choice", "query", {"type": "string"},
+                       "NAME,VALUE: keep trials whose parameter NAME has the value VALUE "
+                       "(a string as is, other values as JSON: null, true, 3); several "
+                       "values of one NAME are OR-ed.",
+                       many=True),
                 _param("sort", "query", {"type": "string", "default": "number"},
                        "number | value | valueK | duration | datetime_start | param:NAME; "
                        "prefix - for descending."),

@@ -51,8 +51,9 @@ def _study_page(study_id: int) -> str:
         "<section><h2>Trials <span id=\"total\" class=\"muted\"></span></h2>"
         "<form id=\"filters\"><span id=\"states\"></span>"
         "<label>param <select id=\"range-param\"><option value=\"\">-</option></select></label>"
-        "<label>min <input id=\"range-min\" size=\"8\"></label>"
-        "<label>max <input id=\"range-max\" size=\"8\"></label>"
+        "<label class=\"numeric\">min <input id=\"range-min\" size=\"8\"></label>"
+        "<label class=\"numeric\">max <input id=\"range-max\" size=\"8\"></label>"
+        "<label class=\"choice\" hidden>value <select id=\"choice-value\"></select></label>"
         "<label>per page <select id=\"limit\"><option>50</option><option>100</option>"
         "<option>500</option></select></label>"
         "<button type=\"button\" id=\"prev\">&larr;</button>"
@@ -139,7 +140,7 @@ def create_app(storage: Storage) -> Any:
         q = request.query_params
         return _json(api.list_trials(
             store, path_int(request, "study_id"), states=q.getlist("state"),
-            ranges=q.getlist("range"), sort=q.get("sort", "number"),
+            ranges=q.getlist("range"), choices=q.getlist("choice"), sort=q.get("sort", "number"),
             offset=_int(request, "offset", 0), limit=_int(request, "limit", 100)))
 
     @handle

@@ -92,7 +92,10 @@ function studyPage() {
     const q = new URLSearchParams();
     for (const cb of document.querySelectorAll("#states input:checked")) q.append("state", cb.value);
     const p = $("range-param").value, lo = $("range-min").value, hi = $("range-max").value;
-    if (p && (lo || hi)) q.append("range", p + "," + lo + "," + hi);
+    const d = p && st.summary ? st.summary.params[p] : null;
+    if (d && d.type === "categorical") {
+      if ($("choice-value").value !== "") q.append("choice", p + "," + $("choice-value").value);
+    } else if (p && (lo || hi)) q.append("range", p + "," + lo + "," + hi);
     q.set("sort", st.sort);
     q.set("offset", String(st.offset));
     q.set("limit", $("limit").value);
@@ -170,8 +173,7 @@ function studyPage() {
     if (newParams) {
       const sel = $("range-param");
       sel.replaceChildren(el("option", "-", {value: ""}));
-      for (const [p, d] of Object.entries(s.params))
-        if (d.type !== "categorical") sel.append(el("option", p, {value: p}));
+      for (const p of Object.keys(s.params)) sel.append(el("option", p, {value: p}));
       header(s);
     }
   }
@@ -213,7 +215,20 @@ function studyPage() {
     });
   }
   document.querySelector('.tab[data-kind="history"]').classList.add("active");
-  for (const id of ["range-param", "range-min", "range-max", "limit"])
+  $("filters").addEventListener("submit", (e) => e.preventDefault());  // Enter must not reload
+  // a categorical parameter is filtered by one of its values, a numeric one by a range
+  $("range-param").addEventListener("change", () => {
+    const p = $("range-param").value;
+    const d = p && st.summary ? st.summary.params[p] : null;
+    const cat = Boolean(d && d.type === "categorical");
+    document.querySelectorAll("#filters .numeric").forEach((x) => { x.hidden = cat; });
+    document.querySelector("#filters .choice").hidden = !cat;
+    const sel = $("choice-value");
+    sel.replaceChildren(el("option", "-", {value: ""}));
+    const text = (c) => (typeof c === "string" ? c : JSON.stringify(c));  // as the API compares
+    if (cat) for (const c of d.choices) sel.append(el("option", text(c), {value: text(c)}));
+  });
+  for (const id of ["range-param", "range-min", "range-max", "choice-value", "limit"])
     $(id).addEventListener("change", () => { st.offset = 0; refresh(); });
   $("prev").addEventListener("click", () => {
     st.offset = Math.max(0, st.offset - Number($("limit").value)); refresh();
