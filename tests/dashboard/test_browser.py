@@ -4,7 +4,8 @@ updates when another process finishes a trial, a plot renders, and a trial carry
 
 Skipped when Playwright or a Chromium executable is absent (Debian: ``apt-get install chromium``;
 ``pip install playwright`` -- no ``playwright install`` needed). Screenshots go to
-``$HYPERSCOUT_ARTIFACTS`` (default: a pytest tmp dir); the path is printed.
+``$HYPERSCOUT_ARTIFACTS`` (default: ``<tmp>/hyperscout-dashboard-screenshots``); the path is
+printed (``pytest -s``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -50,8 +52,10 @@ def _env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = Path(os.environ.get("HYPERSCOUT_ARTIFACTS") or tmp_path_factory.mktemp("screens"))
+def artifacts() -> Path:
+    # a fixed place (pytest rotates its own tmp dirs away after a few runs)
+    default = Path(tempfile.gettempdir()) / "hyperscout-dashboard-screenshots"
+    path = Path(os.environ.get("HYPERSCOUT_ARTIFACTS") or default)
     path.mkdir(parents=True, exist_ok=True)
     print(f"\n[dashboard browser tests] screenshots in {path}")
     return path
@@ -198,3 +202,29 @@ def test_script_in_a_trial_is_inert(server, page, artifacts) -> None:
     assert page.locator("#trials th", has_text="window.__pwned").count() == 1
     assert page.evaluate("window.__pwned") is None
     assert not page.js_errors
+
+
+def test_report_renders_offline(db, browser, artifacts, tmp_path) -> None:
+    """The HTML report draws its plots with every network request blocked."""
+    from hyperscout.visualization.report import write_report
+
+    out = write_report(hs.load_study("alpha", db), tmp_path / "report.html")
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    requested: list[str] = []
+
+    def block(route) -> None:
+        url = route.request.url
+        if url.startswith("file://"):
+            route.continue_()
+        else:
+            requested.append(url)
+            route.abort()
+
+    ctx.route("**/*", block)
+    page = ctx.new_page()
+    page.goto(out.as_uri())
+    page.wait_for_selector(".plot .scatterlayer path.point", timeout=30000)
+    assert page.locator(".plot svg.main-svg").count() >= 8
+    page.screenshot(path=str(artifacts / "report.png"))
+    assert requested == []
+    ctx.close()
