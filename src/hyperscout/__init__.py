@@ -11,7 +11,7 @@ Example:
     True
 """
 
-from hyperscout import pruners, samplers, stopping, storage
+from hyperscout import artifacts, pruners, samplers, stopping, storage
 from hyperscout._logging import set_verbosity
 from hyperscout.exceptions import (
     DuplicatedStudyError,
@@ -47,6 +47,7 @@ __all__ = [
     "TrialPruned",
     "TrialState",
     "__version__",
+    "artifacts",
     "create_study",
     "load_study",
     "pruners",
