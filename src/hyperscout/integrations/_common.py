@@ -39,6 +39,7 @@ def lazy_module_getattr(module: str, builders: dict[str, Any]) -> Any:
             if name not in cache:
                 cls = builders[name]()
                 cls.__module__ = module
+                cls.__qualname__ = name  # pickle finds it as module.name
                 cache[name] = cls
             return cache[name]
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
