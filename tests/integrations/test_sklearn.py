@@ -149,6 +149,19 @@ def test_in_a_pipeline_with_clone_and_object_choices() -> None:
     assert outer.steps[-1][1].classes_.tolist() == [0, 1, 2]
 
 
+def test_clone_copies_samplers_and_pruners_even_with_locks() -> None:
+    search = HyperscoutSearchCV(LogisticRegression(max_iter=500), {"C": hs.Float(0.1, 10)},
+                                n_trials=3, cv=3, sampler=hs.samplers.TPESampler(),
+                                pruner=hs.pruners.MedianPruner(n_startup_trials=1),
+                                random_state=0)
+    twin = clone(search)
+    assert twin.sampler is not search.sampler and twin.pruner is not search.pruner
+    assert repr(twin.pruner) == repr(search.pruner)
+    twin.fit(X_IRIS, Y_IRIS)
+    assert search.pruner is not twin.study_.pruner
+    assert len(twin.cv_results_["params"]) == 3
+
+
 def test_a_fitted_search_pickles_without_its_study() -> None:
     import pickle
 

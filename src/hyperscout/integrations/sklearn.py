@@ -93,6 +93,37 @@ def _to_param(name: Any, spec: Any) -> _Param:
     )
 
 
+def _copy_policy(policy: Any) -> Any:
+    """A fresh copy of a sampler or pruner: a deep copy, else (for policies holding locks or
+    other uncopyable state) a new one built from the constructor arguments it stores as
+    attributes, else the object itself (policies reset their caches when the history changes,
+    so sharing one is safe, only not independent)."""
+    if policy is None:
+        return None
+    try:
+        return copy.deepcopy(policy)
+    except (TypeError, copy.Error, AttributeError):
+        pass
+    import inspect
+
+    try:
+        sig = inspect.signature(type(policy).__init__)
+    except (TypeError, ValueError):
+        return policy
+    kwargs: dict[str, Any] = {}
+    for name, p in list(sig.parameters.items())[1:]:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if hasattr(policy, name):
+            kwargs[name] = getattr(policy, name)
+        elif p.default is p.empty:
+            return policy
+    try:
+        return type(policy)(**kwargs)
+    except (TypeError, ValueError):
+        return policy
+
+
 def _seed_from(random_state: Any) -> int | None:
     if random_state is None:
         return None
@@ -307,6 +338,15 @@ class HyperscoutSearchCV(MetaEstimatorMixin, BaseEstimator):
         tags.input_tags.allow_nan = sub.input_tags.allow_nan
         return tags
 
+    def __sklearn_clone__(self) -> HyperscoutSearchCV:
+        # scikit-learn's clone deep-copies non-estimator parameters; a sampler or pruner that
+        # holds a lock cannot be deep-copied, so copy those two the way fit does
+        params = self.get_params(deep=False)
+        for name, value in params.items():
+            params[name] = (_copy_policy(value) if name in ("sampler", "pruner")
+                            else clone(value, safe=False))
+        return type(self)(**params)
+
     def __getstate__(self) -> dict[str, Any]:
         # the study (locks, live storage) stays behind: a pickled search keeps its results,
         # best estimator and cv_results_, which is what a saved model needs
@@ -421,8 +461,8 @@ class HyperscoutSearchCV(MetaEstimatorMixin, BaseEstimator):
         n_splits = len(splits)
         n_samples = _num_samples(X)
         base = clone(self.estimator)
-        sampler = copy.deepcopy(self.sampler)
-        pruner = copy.deepcopy(self.pruner) if self.pruner is not None else NopPruner()
+        sampler = _copy_policy(self.sampler)
+        pruner = _copy_policy(self.pruner) if self.pruner is not None else NopPruner()
         study = create_study(direction="maximize", sampler=sampler, pruner=pruner,
                              seed=_seed_from(self.random_state))
         records: list[_Record] = []
