@@ -37,6 +37,7 @@ def build_model(hp):
 
 def main(argv: list[str] | None = None) -> KerasTuner:
     import keras
+    import torch
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> KerasTuner:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     keras.utils.set_random_seed(args.seed)
+    torch.set_num_threads(1)  # small model: one thread is much faster than several competing
     X, y = load_digits(return_X_y=True)
     X_tr, X_va, y_tr, y_va = train_test_split((X / 16.0).astype("float32"), y, test_size=0.3,
                                               random_state=0, stratify=y)

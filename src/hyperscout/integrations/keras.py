@@ -243,7 +243,8 @@ class KerasTuner:
         return self.best_params
 
     def get_best_models(self, num_models: int = 1) -> list[Any]:
-        """The best model as trained in its trial (only one is kept: ``num_models=1``)."""
+        """The best trial's model as it was at the end of its ``fit`` (its last epoch, which can
+        score below the trial's best epoch); only one is kept: ``num_models=1``."""
         if num_models != 1:
             raise ValueError(
                 f"KerasTuner.get_best_models(num_models={num_models}): only the best model is "
