@@ -8,8 +8,9 @@ checkpoint written to a file artifact store every epoch. Two measures per config
 
 - direct: the time spent inside the integration's per-epoch call (report + pruner + checkpoint)
   as a fraction of the epoch time, over every epoch of every run;
-- A/B: the same training loop with and without the integration, runs interleaved, median epoch
-  time of each (noisy on a shared machine; the direct measure is the precise one).
+- A/B: the same training loop with and without the integration, runs interleaved in ABBA
+  order, median epoch time of each (noisy on a shared machine; the direct measure is the
+  precise one).
 
     nice -n 10 python benchmarks/integrations/callback_overhead.py --runs 5 --epochs 10
 """
@@ -135,6 +136,7 @@ def bench_keras(runs: int, epochs: int, tmp: str, storage: str) -> dict:
             self.times.append(time.perf_counter() - self.t0)
 
     def run(with_hs: bool) -> tuple[list[float], list[float]]:
+        keras.utils.clear_session()  # Keras keeps global state between models otherwise
         keras.utils.set_random_seed(0)
         model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(64, activation="relu"),
                                   keras.layers.Dense(10, activation="softmax")])
@@ -164,9 +166,13 @@ def bench_keras(runs: int, epochs: int, tmp: str, storage: str) -> dict:
 def _ab(run, runs: int) -> dict:
     run(False)  # warm-up (imports, allocator)
     base, with_hs, fractions, hooks = [], [], [], []
-    for _ in range(runs):
-        b, _ = run(False)
-        w, h = run(True)
+    for i in range(runs):  # ABBA order: drift in machine load hits both sides alike
+        if i % 2 == 0:
+            b, _ = run(False)
+            w, h = run(True)
+        else:
+            w, h = run(True)
+            b, _ = run(False)
         base += b
         with_hs += w
         hooks += h
