@@ -9,15 +9,15 @@ multi-metric ``scoring``. Needs ``pip install 'hyperscout[sklearn]'``.
 Example:
     >>> import hyperscout as hs
     >>> from sklearn.datasets import load_iris
-    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.neighbors import KNeighborsClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> search = HyperscoutSearchCV(
-    ...     LogisticRegression(max_iter=500),
-    ...     {"C": hs.Float(1e-2, 1e2, log=True), "fit_intercept": [True, False]},
+    ...     KNeighborsClassifier(),
+    ...     {"n_neighbors": hs.Int(1, 30), "weights": ["uniform", "distance"]},
     ...     n_trials=5, cv=3, random_state=0,
     ... ).fit(X, y)
     >>> sorted(search.best_params_), search.best_score_ > 0.9
-    (['C', 'fit_intercept'], True)
+    (['n_neighbors', 'weights'], True)
     >>> search.predict(X[:2]).tolist()
     [0, 0]
 """
