@@ -1,10 +1,12 @@
 """Summarise run.py's JSON lines: epochs to target and best accuracy at the budget, per method.
 
     python benchmarks/multifidelity/report.py /tmp/mf-synthetic.jsonl
+    python benchmarks/multifidelity/report.py --compact benchmarks/multifidelity/results/*.gz
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 from collections import defaultdict
@@ -12,8 +14,12 @@ from collections import defaultdict
 import numpy as np
 
 
+def _lines(path: str):
+    return gzip.open(path, "rt") if path.endswith(".gz") else open(path)
+
+
 def summarise(path: str) -> str:
-    rows = [json.loads(line) for line in open(path)]
+    rows = [json.loads(line) for line in _lines(path)]
     by: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
         by[(r["task"], r["method"])].append(r)
@@ -48,6 +54,38 @@ def summarise(path: str) -> str:
     return "\n".join(out)
 
 
+def compact(paths: list[str]) -> str:
+    """One row per task: per method, mean epochs to target (runs that reached it) and mean best
+    accuracy at the budget; then the ratio of each method's mean epochs to no pruning's."""
+    rows = [json.loads(line) for p in paths for line in _lines(p)]
+    by: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        by[(r["task"], r["method"])].append(r)
+    methods = sorted({r["method"] for r in rows})
+    tasks = sorted({r["task"] for r in rows})
+    out = ["| task (seeds) | " + " | ".join(methods) + " |",
+           "|---|" + "---|" * len(methods)]
+    for t in tasks:
+        cells = []
+        none = np.mean([r["epochs_to_target"] or r["budget"] + 1 for r in by[(t, "none")]])
+        best = max(np.mean([r["best_acc"] for r in by[(t, m)]]) for m in methods if by[(t, m)])
+        for m in methods:
+            rs = by[(t, m)]
+            if not rs:
+                cells.append("—")
+                continue
+            ep = np.mean([r["epochs_to_target"] or r["budget"] + 1 for r in rs])
+            hit = sum(r["epochs_to_target"] is not None for r in rs)
+            acc = np.mean([r["best_acc"] for r in rs])
+            mark = "**" if acc == best else ""
+            cells.append(f"{ep:.0f} ({ep / none:.2f}x, {hit}/{len(rs)}) / {mark}{acc:.4f}{mark}")
+        out.append(f"| {t} ({len(by[(t, 'none')])}) | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
-    for p in sys.argv[1:]:
-        print(summarise(p))
+    if sys.argv[1] == "--compact":
+        print(compact(sys.argv[2:]))
+    else:
+        for p in sys.argv[1:]:
+            print(summarise(p))

@@ -37,6 +37,8 @@ def make_study(method: str, seed: int, max_epochs: int):
         pruner = {"optuna-tpe+median": optuna.pruners.MedianPruner(),
                   "optuna-tpe+hyperband": optuna.pruners.HyperbandPruner(
                       min_resource=1, max_resource=max_epochs, reduction_factor=3),
+                  "optuna-tpe+asha": optuna.pruners.SuccessiveHalvingPruner(
+                      min_resource=1, reduction_factor=3),
                   "optuna-tpe": optuna.pruners.NopPruner()}[method]
         study = optuna.create_study(direction="maximize", pruner=pruner,
                                     sampler=optuna.samplers.TPESampler(seed=seed))

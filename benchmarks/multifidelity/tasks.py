@@ -3,6 +3,7 @@
 - ``synthetic``: a closed-form learning curve over 5 hyperparameters (cheap; many seeds).
 - ``mlp``: a PyTorch MLP trained on scikit-learn's digits (CPU, one thread).
 - ``cnn``: a small PyTorch CNN on the 8x8 digits images.
+- ``lcbench-<OpenML id>``: the YAHPO Gym LCBench surrogate of real learning curves (52 epochs).
 
 Every task exposes ``suggest(trial) -> config`` (the same ``suggest_*`` calls work for a
 hyperscout and an Optuna trial) and ``curve(config, seed)``, a generator of the validation
@@ -12,6 +13,7 @@ accuracy after each epoch, 1..``max_epochs``, so a pruned trial simply stops ite
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -160,4 +162,85 @@ class CNN(_TorchTask):
                              nn.Flatten(), nn.Linear(2 * c * 16, 10))
 
 
-TASKS = {"synthetic": Synthetic, "mlp": MLP, "cnn": CNN}
+LCBENCH_DIR = os.environ.get("LCBENCH_DIR", "/work/shared/data/yahpo-lcbench")
+# input order of the YAHPO LCBench surrogate (yahpo_gym's lcbench config: cont_names, y_names)
+_CONT = ["epoch", "batch_size", "learning_rate", "momentum", "weight_decay", "num_layers",
+         "max_units", "max_dropout"]
+_Y = ["time", "val_accuracy", "val_cross_entropy", "val_balanced_accuracy",
+      "test_cross_entropy", "test_balanced_accuracy"]
+
+
+class LCBench(Task):
+    """The YAHPO Gym LCBench surrogate (ONNX, offline): real MLP learning curves on an OpenML
+    task, epochs 1-52; the metric is the predicted validation accuracy (as a fraction).
+
+    The loader is ours (yahpo_gym pins old numpy/ConfigSpace): raw hyperparameter values in the
+    surrogate's column order, the task id through ``encoding.json``. One ``session.run`` gives
+    the whole curve. The target is the 98th percentile of the final (epoch-52) accuracy of 2000
+    random configurations (seeded), so it is equally hard on every task.
+    """
+
+    _session = None
+
+    def __init__(self, instance: str) -> None:
+        super().__init__(f"lcbench-{instance}", 52, 0.0)
+        import json
+
+        with open(os.path.join(LCBENCH_DIR, "encoding.json")) as f:
+            self._code = json.load(f)["OpenML_task_id"][instance]
+        rng = np.random.default_rng(12345)
+        finals = [self._predict(self._random(rng))[-1] for _ in range(2000)]
+        self.target = float(np.percentile(finals, 98))
+
+    @classmethod
+    def session(cls):
+        if cls._session is None:
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = 1
+            opts.inter_op_num_threads = 1
+            cls._session = ort.InferenceSession(os.path.join(LCBENCH_DIR, "model.onnx"),
+                                                sess_options=opts)
+        return cls._session
+
+    @staticmethod
+    def _random(rng) -> dict[str, Any]:
+        return {"batch_size": int(round(math.exp(rng.uniform(math.log(16), math.log(512))))),
+                "learning_rate": math.exp(rng.uniform(math.log(1e-4), math.log(1e-1))),
+                "momentum": rng.uniform(0.1, 0.99), "weight_decay": rng.uniform(1e-5, 0.1),
+                "num_layers": int(rng.integers(1, 6)),
+                "max_units": int(round(math.exp(rng.uniform(math.log(64), math.log(1024))))),
+                "max_dropout": rng.uniform(0.0, 1.0)}
+
+    def _predict(self, config: dict[str, Any]) -> np.ndarray:
+        epochs = np.arange(1, 53, dtype=np.float32)
+        x_cont = np.zeros((52, len(_CONT)), dtype=np.float32)
+        x_cont[:, 0] = epochs
+        for j, name in enumerate(_CONT[1:], start=1):
+            x_cont[:, j] = config[name]
+        x_cat = np.full((52, 1), self._code, dtype=np.int32)
+        sess = self.session()
+        names = [i.name for i in sess.get_inputs()]
+        out = sess.run(None, {names[0]: x_cat, names[1]: x_cont})[0]
+        return np.clip(out[:, _Y.index("val_accuracy")] / 100.0, 0.0, 1.0)
+
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        return {
+            "batch_size": trial.suggest_int("batch_size", 16, 512, log=True),
+            "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True),
+            "momentum": trial.suggest_float("momentum", 0.1, 0.99),
+            "weight_decay": trial.suggest_float("weight_decay", 1e-5, 0.1),
+            "num_layers": trial.suggest_int("num_layers", 1, 5),
+            "max_units": trial.suggest_int("max_units", 64, 1024, log=True),
+            "max_dropout": trial.suggest_float("max_dropout", 0.0, 1.0),
+        }
+
+    def curve(self, config: dict[str, Any], seed: int) -> Iterator[float]:
+        yield from (float(a) for a in self._predict(config))
+
+
+LCBENCH_INSTANCES = ["3945", "7593", "34539", "126025", "167149", "168330", "189908"]
+
+TASKS = {"synthetic": Synthetic, "mlp": MLP, "cnn": CNN,
+         **{f"lcbench-{i}": (lambda i=i: LCBench(i)) for i in LCBENCH_INSTANCES}}

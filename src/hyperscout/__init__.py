@@ -25,6 +25,7 @@ from hyperscout.exceptions import (
 )
 from hyperscout.space import Categorical, Float, Int
 from hyperscout.study import Study, create_study, load_study
+from hyperscout.transfer.load import find_similar_studies
 from hyperscout.trial import FrozenTrial, TrialState
 from hyperscout.trial.handle import Trial
 
@@ -49,6 +50,7 @@ __all__ = [
     "__version__",
     "artifacts",
     "create_study",
+    "find_similar_studies",
     "load_study",
     "pruners",
     "samplers",

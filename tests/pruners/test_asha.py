@@ -93,7 +93,11 @@ def test_auto_resources() -> None:
     h = hist([tr(0, {s: 1.0 for s in range(1, 301)})])
     assert asha.rungs(h)[:3] == [3, 9, 27]  # 300 // 100 = 3
     auto_max = ASHAPruner(min_resource=1, max_resource="auto")
-    assert auto_max.rungs(hist([tr(0, c1(*[1.0] * 27))])) == [1, 3, 9, 27]  # max = 27 + 1
+    # max = the last step (27): the last report of a full-length trial is never a rung
+    assert auto_max.rungs(hist([tr(0, c1(*[1.0] * 27))])) == [1, 3, 9]
+    assert auto_max.decide(hist([tr(0, c1(*[0.0] * 27))]), tr(1, c1(*[0.0] * 26 + [9.0]),
+                                                             R)) is GO
+    assert auto_max.rungs(hist([tr(0, c1(*[1.0] * 28))])) == [1, 3, 9, 27]
 
 
 def test_only_new_finished_trials_are_read() -> None:

@@ -61,7 +61,7 @@ def test_auto_max_resource_waits_for_the_first_complete_trial() -> None:
     hb = HyperbandPruner(min_resource=1, reduction_factor=3)
     assert hb.brackets(hist([])) is None
     assert hb.decide(hist([]), tr(0, c1(1.0), R)) is GO
-    h = hist([tr(0, c1(*[1.0] * 26))])  # max = 27 -> 4 brackets
+    h = hist([tr(0, c1(*[1.0] * 27))])  # max = its last step, 27 -> 4 brackets
     assert hb.brackets(h) == 4
     assert hb.brackets(hist([tr(0, c1(1.0))])) == 4  # fixed once known
 

@@ -152,3 +152,51 @@ def test_errors(kwargs, err, match) -> None:
     args = {"space": {"lr": LR}, "population_size": 4, **kwargs}
     with pytest.raises(err, match=match):
         PBTSampler(**args)
+
+
+def test_load_checkpoint_before_any_suggest_sees_the_pbt_decision() -> None:
+    study = hs.create_study(sampler=PBTSampler({"lr": LR}, population_size=2, seed=0),
+                            direction="maximize",
+                            artifact_store=hs.artifacts.InMemoryArtifactStore())
+
+    def objective(trial):
+        blob = trial.load_checkpoint()  # first call of the trial: the proposal is made here
+        info = pbt_info(trial)
+        assert (blob is None) == (info["action"] == "start")
+        trial.save_checkpoint(f"{trial.number}".encode())
+        lr = trial.suggest_float("lr", LR.low, LR.high)
+        if blob is not None:
+            assert int(blob) == info["parent"]
+        return lr
+
+    study.optimize(objective, n_trials=6)
+    assert [pbt_info(t)["generation"] for t in study.trials] == [0, 0, 1, 1, 2, 2]
+
+
+def test_parallel_workers_keep_the_lineage_consistent() -> None:
+    study = hs.create_study(sampler=PBTSampler({"lr": LR}, population_size=3, seed=0),
+                            direction="maximize",
+                            artifact_store=hs.artifacts.InMemoryArtifactStore())
+
+    def objective(trial):
+        lr = trial.suggest_float("lr", LR.low, LR.high)
+        blob = trial.load_checkpoint()
+        w = float(blob) if blob else 0.0
+        trial.save_checkpoint(str(w + lr).encode())
+        return w + lr
+
+    study.optimize(objective, n_trials=15, n_jobs=2)
+    trials = study.trials
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    for t in trials:
+        info = pbt_info(t)
+        if info["action"] == "start":
+            assert info["generation"] == 0
+            continue
+        parent = trials[info["parent"]]
+        assert parent.number < t.number
+        assert pbt_info(parent)["generation"] == info["generation"] - 1
+        # the parent had finished when the child started
+        assert parent.datetime_complete <= t.datetime_start
+        # weights continue: the child's value builds on the parent's saved value
+        assert t.value == pytest.approx(parent.value + t.params["lr"])

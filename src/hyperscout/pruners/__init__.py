@@ -11,7 +11,9 @@ The model-based multi-fidelity sampler (BOHB-style) and population-based trainin
 :class:`hyperscout.samplers.multifidelity.MultiFidelityTPESampler` and
 :class:`hyperscout.samplers.pbt.PBTSampler`.
 
-Names are imported on first use, so ``import hyperscout`` stays light.
+Pruners rank the reported values by the study's first direction (multi-objective studies:
+report the objective to prune on). Names are imported on first use, so ``import hyperscout``
+stays light.
 """
 
 from __future__ import annotations

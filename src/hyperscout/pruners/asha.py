@@ -62,11 +62,11 @@ def infer_min_resource(history: History) -> int | None:
 
 
 def infer_max_resource(history: History) -> int | None:
-    """The last step of the first complete trial with reports (``+1``: steps start at 0 or 1,
-    and the full budget must not be a pruning rung)."""
+    """The last step of the first complete trial with reports: the full budget, which is never
+    a pruning rung (so a trial that trained to the end is never pruned at its last report)."""
     for t in history.iter_finished():
         if t.state is TrialState.COMPLETE and t.intermediate_values:
-            return int(t.last_step) + 1  # type: ignore[arg-type]
+            return max(1, int(t.last_step))  # type: ignore[arg-type]
     return None
 
 
@@ -149,7 +149,8 @@ class ASHAPruner(Pruner):
         min_resource: The first rung's step ``r``; ``"auto"``: ``max(1, last_step // 100)`` of
             the first complete trial (no pruning until one is complete).
         max_resource: Steps at or beyond this are never rungs (the full budget); ``"auto"``:
-            one more than the last step of the first complete trial; ``None``: no limit.
+            the last step of the first complete trial; ``None``: no limit (then a trial whose
+            last report falls on a rung can be pruned after training to the end).
         reduction_factor: ``eta`` (>= 2): a rung promotes its top ``1/eta``.
         min_early_stopping_rate: ``s`` (>= 0): the first rung is at ``r * eta**s``.
 

@@ -75,8 +75,8 @@ class HyperbandPruner(Pruner):
 
     Args:
         min_resource: The smallest rung's step (>= 1).
-        max_resource: The full budget in steps; ``"auto"``: one more than the last step of the
-            first complete trial.
+        max_resource: The full budget in steps; ``"auto"``: the last step of the first complete
+            trial.
         reduction_factor: ``eta`` (>= 2).
         seed: Seeds the trial-to-bracket assignment.
 

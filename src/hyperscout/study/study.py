@@ -521,6 +521,8 @@ def create_study(
     seed: SeedLike = None,
     load_if_exists: bool = False,
     artifact_store: ArtifactStore | None = None,
+    warm_start: Sequence[Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
 ) -> Study:
     """Create a study (or load it, with ``load_if_exists=True``).
 
@@ -539,6 +541,11 @@ def create_study(
             ``hs.artifacts.FileArtifactStore("/shared/ckpt")`` for workers on several
             machines); default: ``hyperscout-artifacts`` next to a SQLite file, else in the
             current directory.
+        warm_start: Earlier single-objective studies to learn from: ``Study`` objects,
+            ``(name, storage URL)`` pairs, or names in ``storage``. The sampler is wrapped in a
+            :class:`~hyperscout.transfer.TransferSampler` (see :mod:`hyperscout.transfer`).
+        meta: Meta-features of the task (e.g. ``{"n_samples": 569, "model": "svc"}``), stored
+            with the study for :func:`~hyperscout.find_similar_studies`.
 
     Example:
         >>> import hyperscout as hs
@@ -563,7 +570,12 @@ def create_study(
                 "load it with the same directions or use another name"
             ) from None
         dirs = stored
-    return _make_study(study_id, name, store, dirs, sampler, pruner, seed, artifact_store)
+    study = _make_study(study_id, name, store, dirs, sampler, pruner, seed, artifact_store)
+    if warm_start is not None or meta is not None:
+        from hyperscout.transfer.load import attach
+
+        attach(study, warm_start, meta, seed)
+    return study
 
 
 def load_study(
