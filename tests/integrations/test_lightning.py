@@ -142,3 +142,4 @@ def test_the_trial_is_not_pickled_and_errors_name_the_argument(monkeypatch) -> N
     monkeypatch.setitem(sys.modules, "pytorch_lightning", None)
     with pytest.raises(OptionalDependencyError, match=r"hyperscout\[lightning\]"):
         hl._build()
+

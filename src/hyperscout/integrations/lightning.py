@@ -19,8 +19,11 @@ Several processes (DDP and other multi-GPU strategies): the trial lives in globa
 - After ``trainer.fit`` returns, call ``callback.check_pruned()`` in rank 0: it raises
   ``TrialPruned`` if the trial was pruned.
 - That every rank trains with the same hyperparameters is up to the launch: sample them in
-  rank 0 and hand them to the workers (e.g. the ``ddp`` strategy started from the objective,
-  with the parameters in the module's ``hparams``); this callback only carries the decision.
+  rank 0 and hand them to the workers. ``examples/lightning_ddp.py`` shows one way with the
+  ``ddp`` strategy (rank 0 is the study's process; Lightning re-runs the script for the other
+  ranks with rank 0's environment, so the parameters travel in an environment variable, and the
+  workers use ``PruningCallback(None)``); it is tested with a real 2-process run on CPU.
+  Lightning starts those workers once per process, so that pattern runs one trial per process.
 
 Example (a full training run is in ``examples/lightning_mlp.py``):
     >>> import pytest
