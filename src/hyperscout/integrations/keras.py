@@ -134,6 +134,10 @@ class KerasTuner:
 
     Attributes:
         study: The study; ``best_params``, ``best_value``, ``best_trial`` read from it.
+
+    Example (a full search is in the module docstring):
+        >>> KerasTuner(lambda hp: None, objective="val_auc").study.direction
+        'maximize'
     """
 
     def __init__(self, build_model: Callable[[Any], Any], objective: str = "val_loss", *,

@@ -47,6 +47,13 @@ class LightGBMPruningCallback:
             first evaluated set that is not the training data (for ``lgb.cv``: ``"valid"``).
         metric: A metric name (``"binary_logloss"``, ``"auc"``); default: the first one.
         report_every: Report (and ask the pruner) every this many rounds (default 1).
+
+    Example:
+        >>> import pytest; _ = pytest.importorskip("lightgbm")
+        >>> import hyperscout as hs
+        >>> cb = LightGBMPruningCallback(hs.create_study().ask(), metric="binary_logloss")
+        >>> cb.order, cb.before_iteration
+        (30, False)
     """
 
     def __init__(self, trial: Any, dataset: str | None = None, metric: str | None = None,

@@ -24,7 +24,7 @@ Example:
     >>> import os, tempfile, pytest
     >>> _ = pytest.importorskip("mlflow")
     >>> import hyperscout as hs
-    >>> os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    >>> _ = os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 file store
     >>> uri = "file:" + tempfile.mkdtemp()
     >>> cb = MLflowCallback(tracking_uri=uri, metric_name="loss")
     >>> study = hs.create_study(name="demo", seed=0)
@@ -83,6 +83,13 @@ class MLflowCallback:
             multi-objective studies); default ``"value"``.
         tags: Tags added to every trial run.
         log_intermediate: Log intermediate values as ``intermediate_<metric>`` history.
+
+    Example (a full run is in the module docstring):
+        >>> import os, tempfile, pytest; _ = pytest.importorskip("mlflow")
+        >>> _ = os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 file store
+        >>> cb = MLflowCallback("file:" + tempfile.mkdtemp(), metric_name="accuracy")
+        >>> cb.metric_names, cb.tracking_uri.startswith("file:")
+        (['accuracy'], True)
     """
 
     def __init__(self, tracking_uri: str | None = None, *, experiment_name: str | None = None,

@@ -291,6 +291,20 @@ class HyperscoutSearchCV(MetaEstimatorMixin, BaseEstimator):
     study_ : hyperscout.Study
         The study that ran the search (its trials hold the per-fold reports). Not pickled:
         a pickled search keeps everything else.
+
+    Examples
+    --------
+    An exhaustive grid, as GridSearchCV would run it:
+
+    >>> import hyperscout as hs
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> grid = {"n_neighbors": [1, 5, 15]}
+    >>> s = HyperscoutSearchCV(KNeighborsClassifier(), grid, n_trials=None, cv=3,
+    ...                        sampler=hs.samplers.GridSampler(grid)).fit(X, y)
+    >>> sorted(p["n_neighbors"] for p in s.cv_results_["params"]), list(s.cv_results_["state"])
+    ([1, 5, 15], ['COMPLETE', 'COMPLETE', 'COMPLETE'])
     """
 
     def __init__(

@@ -229,6 +229,14 @@ class TorchTrial:
         start_epoch: The first epoch to run (0, or the one after a restored checkpoint).
         extra: A dict saved with every checkpoint and restored with it (best score so far,
             sampler state of your own, ...).
+
+    Example:
+        >>> import pytest; torch = pytest.importorskip("torch")
+        >>> import hyperscout as hs
+        >>> study = hs.create_study(artifact_store=hs.artifacts.InMemoryArtifactStore())
+        >>> tt = TorchTrial(study.ask(), torch.nn.Linear(2, 1), device="cpu")
+        >>> tt.device, list(tt.epochs(2))
+        (device(type='cpu'), [0, 1])
     """
 
     def __init__(self, trial: Any, model: Any, optimizer: Any = None, scheduler: Any = None, *,
