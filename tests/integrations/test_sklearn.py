@@ -88,6 +88,24 @@ def test_multimetric_with_refit_name_matches_gridsearchcv() -> None:
     assert values == sorted(ours.cv_results_["mean_test_f1"])
 
 
+def test_a_callable_scoring_that_returns_a_dict_is_multimetric() -> None:
+    def scoring(est, X, y):
+        acc = float((est.predict(X) == y).mean())
+        return {"acc": acc, "err": 1.0 - acc}
+
+    grid = {"C": [0.01, 1.0]}
+    s = HyperscoutSearchCV(LogisticRegression(max_iter=500), grid, n_trials=None, cv=3,
+                           scoring=scoring, refit="acc", sampler=GridSampler(grid)).fit(
+        X_IRIS, Y_IRIS)
+    assert s.multimetric_ and {"mean_test_acc", "rank_test_err"} <= set(s.cv_results_)
+    assert s.best_params_ == {"C": 1.0}
+    assert s.score(X_IRIS, Y_IRIS) == pytest.approx(
+        float((s.best_estimator_.predict(X_IRIS) == Y_IRIS).mean()))
+    with pytest.raises(ValueError, match=r"refit must name the metric.*\['acc', 'err'\]"):
+        HyperscoutSearchCV(LogisticRegression(), grid, n_trials=1, cv=3, scoring=scoring,
+                           refit="f1").fit(X_IRIS, Y_IRIS)
+
+
 def test_pruning_across_folds_reports_the_running_mean(prune_below) -> None:
     cv = StratifiedKFold(5, shuffle=True, random_state=0)
     grid = {"C": [1e-4, 1.0]}  # C=1e-4 is bad (about a third right), C=1 is good
