@@ -58,3 +58,39 @@ def _one_blas_thread():
         return
     with threadpool_limits(1):
         yield
+
+
+def _importable_or_skip(name: str) -> None:
+    """Skip unless ``name`` imports (a broken install, e.g. a torchvision built for another
+    torch under lightning, skips with its error instead of failing collection)."""
+    import importlib
+
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pytest.skip(f"{name} is not installed")
+    except Exception as exc:
+        pytest.skip(f"{name} cannot be imported here: {exc}")
+
+
+@pytest.fixture
+def importable_or_skip():
+    """``importable_or_skip(module_name)``: skip the test unless the module imports."""
+    return _importable_or_skip
+
+
+@pytest.fixture
+def run_example():
+    """``run_example(name, argv)``: load examples/<name>.py and call its ``main(argv)``."""
+    import importlib.util
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "examples"
+
+    def run(name: str, argv: list[str]):
+        spec = importlib.util.spec_from_file_location(f"example_{name}", root / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.main(argv)
+
+    return run
