@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from tests.pruners._helpers import R, hist, tr
+from ._helpers import R, hist, tr
 
 from hyperscout.pruners import Decision, HyperbandPruner
 from hyperscout.pruners.hyperband import bracket_budgets, mix64, n_brackets

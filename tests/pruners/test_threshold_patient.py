@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.pruners._helpers import R, hist, tr
+from ._helpers import R, hist, tr
 
 from hyperscout.pruners import Decision, MedianPruner, NopPruner, PatientPruner, ThresholdPruner
 
