@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -72,6 +73,27 @@ def run_one(
         return None, None
 
 
+def _linger(study: Study) -> bool:
+    """With heartbeats, a worker whose budget is spent waits while other workers' trials are
+    unfinished: if one of them dies, its retry (the budget slot is given back) runs here.
+    Sleeps one heartbeat interval and returns ``True`` if it is worth trying again."""
+    hb = study._heartbeat
+    if hb is None or study._stop_flag.is_set():
+        return False
+    b = study.storage.get_budget(study._study_id)
+    if b.stopped or (b.deadline is not None
+                     and _dt.datetime.now(_dt.timezone.utc) >= b.deadline):
+        return False
+    mine = set(study._live)
+    if not any(t.trial_id not in mine
+               for t in study.storage.get_unfinished_trials(study._study_id)):
+        return False
+    if study._stop_flag.wait(hb.settings.interval):
+        return False
+    study.fail_stale_trials()
+    return True
+
+
 def run_trials(
     study: Study,
     func: Objective,
@@ -93,6 +115,8 @@ def run_trials(
     while not study._stop_flag.is_set() and (max_trials is None or done < max_trials):
         trial = study._start_next_trial()
         if trial is None:
+            if _linger(study):
+                continue
             break
         rec, exc = run_one(study, func, catch_t, trial)
         done += 1

@@ -6,7 +6,8 @@ uses the same ones. While a process runs trials of such a study, one background 
 study and process:
 
 1. every ``interval`` seconds writes a heartbeat for all trials this process is running (one
-   statement for all of them), then
+   statement for all of them), and the parameters a trial has sampled since its last write
+   (so that a retry of it can use the same ones), then
 2. asks the storage to fail the study's RUNNING trials silent for longer than
    ``grace_period`` (whoever notices first wins; the transition is guarded by the trial's last
    heartbeat) and to queue a retry of each, with the same parameters, up to ``max_retries``.
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hyperscout._logging import get_logger
-from hyperscout.exceptions import HyperscoutError
+from hyperscout.exceptions import HyperscoutError, StaleTrialError
 from hyperscout.storage.base import Storage
 
 _log = get_logger("hyperscout.heartbeat")
@@ -91,15 +92,16 @@ class Heartbeat:
         storage: The study's storage.
         study_id: The study.
         settings: Interval, grace period, retries.
-        live_trial_ids: Returns the ids of the trials this process is running now.
+        live_trials: Returns the trials (``Trial`` handles) this process is running now.
     """
 
     def __init__(self, storage: Storage, study_id: int, settings: HeartbeatSettings,
-                 live_trial_ids: Callable[[], list[int]]) -> None:
+                 live_trials: Callable[[], list[Any]]) -> None:
         self._storage = storage
         self._study_id = study_id
         self.settings = settings
-        self._live = live_trial_ids
+        self._live = live_trials
+        self._saved: dict[int, int] = {}  # trial id -> how many params are stored
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._users = 0
@@ -107,14 +109,35 @@ class Heartbeat:
 
     def beat_once(self) -> list[Any]:
         """One tick: beat for the live trials, then fail (and retry) stale ones."""
-        ids = self._live()
-        if ids:
-            self._storage.heartbeat(ids)
+        live = self._live()
+        if live:
+            self._storage.heartbeat([t.trial_id for t in live])
+            self._save_params(live)
         failed = self._storage.fail_stale_trials(
             self._study_id, self.settings.grace_period, self.settings.max_retries)
         for rec in failed:
             _log.warning("trial %d failed: %s", rec.number, rec.error)
         return failed
+
+    def _save_params(self, live: list[Any]) -> None:
+        """Store parameters sampled since the last write (copies: the trial's own thread keeps
+        its unsaved state, which its next write or its finish stores again, harmlessly)."""
+        saved = self._saved
+        for t in live:
+            params = dict(t._params)
+            if len(params) <= saved.get(t.trial_id, 0):
+                continue
+            dists = dict(t._dists)
+            params = {k: v for k, v in params.items() if k in dists}
+            try:
+                self._storage.update_trial(t.trial_id, params=params,
+                                           distributions={k: dists[k] for k in params})
+            except StaleTrialError:  # finished (or failed by another noticer) meanwhile
+                pass
+            saved[t.trial_id] = len(params)
+        alive = {t.trial_id for t in live}
+        for tid in [k for k in saved if k not in alive]:
+            del saved[tid]
 
     def _run(self) -> None:
         while not self._stop.wait(self.settings.interval):

@@ -67,7 +67,7 @@ class Study:
 
         hb = HeartbeatSettings.from_attrs(storage.get_study_attrs(study_id)[1])
         self._heartbeat = None if hb is None else Heartbeat(
-            storage, study_id, hb, lambda: list(self._live))
+            storage, study_id, hb, lambda: list(self._live.values()))
         # what policies that ignore the past get: no finished and no running trials
         self._no_history = History(self._directions, [], 0, ())
 
