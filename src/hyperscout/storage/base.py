@@ -263,6 +263,23 @@ class Storage(abc.ABC):
         failed first is not among them. The in-memory storage has no heartbeats: ``[]``."""
         return []
 
+    def add_trials(self, study_id: int, trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+        """Copy finished trials into the study (new numbers, in order), e.g. to import a study.
+
+        SQL storages insert them in bulk, in one transaction. Returns the stored records.
+        """
+        out = []
+        for t in trials:
+            if not t.state.is_finished:
+                raise ValueError(f"add_trials: trial {t.number} is {t.state.name}; only finished "
+                                 "trials can be added")
+            rec = self.create_trial(study_id, params=t.params, distributions=t.distributions,
+                                    user_attrs=t.user_attrs, system_attrs=t.system_attrs)
+            out.append(self.finish_trial(rec.trial_id, t.state, t.values,
+                                         intermediate_values=t.intermediate_values,
+                                         error=t.error))
+        return out
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (no-op by default)."""
         return None

@@ -605,6 +605,40 @@ class SQLStorage(Storage):
         self._append_own(study_id, seq, rec)
         return rec
 
+    def add_trials(self, study_id: int, trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+        """Insert finished trials in bulk: one transaction, one multi-row INSERT."""
+        for t in trials:
+            if not t.state.is_finished:
+                raise ValueError(f"add_trials: trial {t.number} is {t.state.name}; only finished "
+                                 "trials can be added")
+        if not trials:
+            return []
+        now = _utcnow()
+        n = len(trials)
+        with self._write() as conn:
+            row = conn.execute(self._q.lock_study, {"sid": study_id}).first()
+            if row is None:
+                raise self._not_found(study_id)
+            first, seq0 = int(row[0]), int(row[2])
+            conn.execute(sa.update(S).where(S.c.id == study_id).values(
+                next_trial_number=first + n, finish_counter=seq0 + n))
+            rows = []
+            for i, t in enumerate(trials):
+                rows.append({
+                    "study_id": study_id, "number": first + i, "state": t.state.value,
+                    "params": dict_json(dict(t.params)),
+                    "distributions": dists_to_json(dict(t.distributions)),
+                    "objective_values": None if t.values is None else dumps(list(t.values)),
+                    "intermediate_values": iv_to_json(dict(t.intermediate_values)),
+                    "user_attrs": dict_json(_copy_json(t.user_attrs)),
+                    "system_attrs": dict_json(_copy_json(t.system_attrs)),
+                    "datetime_start": t.datetime_start or now,
+                    "datetime_complete": t.datetime_complete or now,
+                    "error": t.error, "finish_seq": seq0 + 1 + i, "heartbeat": None,
+                })
+            conn.execute(sa.insert(T), rows)
+        return [t for t in self.get_trials(study_id) if t.number >= first][:n]
+
     def _started(self, study_id: int, rec: FrozenTrial) -> FrozenTrial:
         # only once committed: SQLite may hand a rolled-back id out again
         self._trial_study[rec.trial_id] = study_id
