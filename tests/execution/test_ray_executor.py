@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import HERE, SRC
+from exec_helpers import HERE, SRC
 from worker_objectives import boom, quadratic
 
 import hyperscout as hs

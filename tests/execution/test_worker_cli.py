@@ -4,7 +4,7 @@ budget, --max-trials, stop, and the errors a user can run into."""
 from __future__ import annotations
 
 from click.testing import CliRunner
-from conftest import HERE
+from exec_helpers import HERE
 
 import hyperscout as hs
 from hyperscout.cli import cli

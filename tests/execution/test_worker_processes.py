@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from conftest import HERE, SRC, study_name
+from exec_helpers import HERE, SRC, db_url_fixture, study_name  # noqa: F401 - a fixture
 
 import hyperscout as hs
 from hyperscout.trial.state import TrialState

@@ -188,15 +188,20 @@ class ProcessExecutor(Executor):
             for p in procs:
                 p.join()
             watcher.poll()
-        died = [p for p in procs if p.exitcode not in (0, 1)]
+        if not errors.empty():
+            raise pickle.loads(errors.get())
+        died = [p for p in procs if p.exitcode != 0]
+        if died and len(died) == len(procs):
+            raise RuntimeError(
+                f"all {len(procs)} worker processes failed (exit codes "
+                f"{sorted({p.exitcode for p in procs})}); the log above says why (e.g. the "
+                "objective's module can't be imported in a new process)")
         for p in died:
             _log.warning(
                 "worker process %s died (exit code %s)%s", p.name, p.exitcode,
                 "" if study._heartbeat is not None else
                 "; its running trial stays RUNNING: create the study with heartbeat_interval= "
                 "to have such trials failed and retried")
-        if not errors.empty():
-            raise pickle.loads(errors.get())
 
     def __repr__(self) -> str:
         return f"ProcessExecutor(mp_context={self.mp_context!r})"
@@ -211,11 +216,8 @@ class FinishedWatcher:
         self._callbacks = list(callbacks)
         self._on_finished = on_finished
         _, self._cursor = study.storage.read_finished(study._study_id, 0)
-        self._hb = study._heartbeat
 
     def poll(self) -> None:
-        if self._hb is not None:  # the driver notices dead workers too
-            self._hb.beat_once()
         if not self._callbacks and self._on_finished is None:
             return
         new, self._cursor = self._study.storage.read_finished(self._study._study_id,

@@ -90,6 +90,8 @@ class Statements:
             S.c.next_trial_number, S.c.n_waiting, S.c.budget_trials, S.c.budget_used,
             S.c.budget_deadline, S.c.stopped,
         ).where(by_study).with_for_update()
+        self.bump_next_take_slot = sa.update(S).where(by_study).values(
+            next_trial_number=S.c.next_trial_number + 1, budget_used=S.c.budget_used + 1)
         self.take_slot = sa.update(S).where(by_study).values(budget_used=S.c.budget_used + 1)
         self.refund_slot = sa.update(S).where(by_study, S.c.budget_used > 0).values(
             budget_used=S.c.budget_used - 1)

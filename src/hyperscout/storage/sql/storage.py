@@ -528,8 +528,13 @@ class SQLStorage(Storage):
                 if not Budget(row[2], int(row[3]), row[4], bool(row[5])).allows(now):
                     return None
                 nxt, n_waiting = row[0], row[1]
-                conn.execute(self._q.take_slot, {"sid": study_id})
-                reserved = False
+                if n_waiting > 0:
+                    conn.execute(self._q.take_slot, {"sid": study_id})
+                    reserved = False
+                else:  # number and slot in one statement
+                    conn.execute(self._q.bump_next_take_slot, {"sid": study_id})
+                    reserved = True
+                    nxt += 1
             rec = self._claim(conn, study_id, now, hb) if n_waiting > 0 else None
             if rec is None:
                 if reserved:

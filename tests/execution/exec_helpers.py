@@ -1,4 +1,4 @@
-"""Database URLs for the execution tests: a fresh SQLite file, or the PostgreSQL / MariaDB test
+"""Helpers for the execution tests: database URLs (a fresh SQLite file, or the PostgreSQL / MariaDB
 servers (skipped when unreachable, failed under CI=true; see tests/storage/conftest.py)."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ SRC = str(pathlib.Path(__file__).parents[2] / "src")
 HERE = pathlib.Path(__file__).parent
 
 
-@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
-def db_url(request, tmp_path) -> Iterator[str]:
+@pytest.fixture(name="db_url", params=["sqlite", "postgres", "mariadb"])
+def db_url_fixture(request, tmp_path) -> Iterator[str]:
     """A database URL; studies a test creates on a server are deleted afterwards."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'hs.db'}"
