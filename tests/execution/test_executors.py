@@ -83,3 +83,26 @@ def test_samplers_see_trials_running_in_other_workers(tmp_path) -> None:
 
     assert run_trials(study, objective) == 1  # the other worker holds the other slot
     assert running.number in seen[0]  # ... and its trial is in this sampler's history
+
+
+def test_a_resumed_study_fails_and_retries_the_crashed_drivers_trials(tmp_path) -> None:
+    import time
+
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    first = _study(url, name="crash", heartbeat_interval=0.1, grace_period=0.3,
+                   max_retries=1)
+    first.set_budget(n_trials=5)
+    orphan = first._start_next_trial()  # the driver "crashes" with this trial running
+    orphan.suggest_float("x", -5.0, 5.0)
+    first.storage.update_trial(orphan.trial_id, **orphan._take_unsaved())
+    time.sleep(0.5)
+
+    again = hs.create_study(name="crash", storage=url, load_if_exists=True,
+                            sampler=hs.samplers.RandomSampler(seed=1))
+    again.optimize(quadratic, n_trials=2)
+    trials = again.trials
+    assert trials[0].state is TrialState.FAIL and "heartbeat lost" in trials[0].error
+    retry = [t for t in trials if t.system_attrs.get("retried_from") == 0]
+    assert len(retry) == 1 and retry[0].state is TrialState.COMPLETE
+    assert retry[0].params == trials[0].params
+    assert sum(t.state is TrialState.COMPLETE for t in trials) == 3  # the retry + 2 new
