@@ -11,7 +11,7 @@ import types
 import hyperscout as hs
 
 # the namespaces hyperscout re-exports on purpose; other subpackages are reachable by import
-PUBLIC_MODULES = {"pruners", "samplers", "stopping", "storage"}
+PUBLIC_MODULES = {"artifacts", "pruners", "samplers", "stopping", "storage"}
 HEAVY = ("scipy", "sqlalchemy", "pandas", "tqdm")
 
 

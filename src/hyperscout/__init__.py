@@ -11,7 +11,7 @@ Example:
     True
 """
 
-from hyperscout import pruners, samplers, stopping, storage
+from hyperscout import artifacts, pruners, samplers, stopping, storage
 from hyperscout._logging import set_verbosity
 from hyperscout.exceptions import (
     DuplicatedStudyError,
@@ -26,6 +26,7 @@ from hyperscout.exceptions import (
 from hyperscout.execution import ProcessExecutor, RayExecutor
 from hyperscout.space import Categorical, Float, Int
 from hyperscout.study import Study, create_study, load_study
+from hyperscout.transfer.load import find_similar_studies
 from hyperscout.trial import FrozenTrial, TrialState
 from hyperscout.trial.handle import Trial
 
@@ -50,7 +51,9 @@ __all__ = [
     "TrialPruned",
     "TrialState",
     "__version__",
+    "artifacts",
     "create_study",
+    "find_similar_studies",
     "load_study",
     "pruners",
     "samplers",

@@ -73,7 +73,7 @@ def test_a_sigkilled_worker_is_noticed_by_heartbeat_and_its_trial_retried(db_url
     study.set_budget(n_trials=6)
     marker = tmp_path / "hanging"
     env = _env(HS_TEST_HANG_NUMBER="2", HS_TEST_MARKER=str(marker))
-    victim = subprocess.Popen(_worker_cmd(db_url, name, "hang_once"), env=env,
+    victim = subprocess.Popen(_worker_cmd(db_url, name, "hang_once"), env=env, cwd=tmp_path,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_for(marker, victim)
@@ -87,7 +87,7 @@ def test_a_sigkilled_worker_is_noticed_by_heartbeat_and_its_trial_retried(db_url
     # the study now has a RUNNING trial whose worker is gone
     running = study.get_trials([TrialState.RUNNING])
     assert [t.number for t in running] == [2]
-    rescuer = subprocess.run(_worker_cmd(db_url, name, "hang_once"), env=env,
+    rescuer = subprocess.run(_worker_cmd(db_url, name, "hang_once"), env=env, cwd=tmp_path,
                              capture_output=True, timeout=120)
     assert rescuer.returncode == 0, rescuer.stderr.decode()
 
@@ -103,4 +103,5 @@ def test_a_sigkilled_worker_is_noticed_by_heartbeat_and_its_trial_retried(db_url
     assert retry.system_attrs["checkpoint_from"] == 2
     assert retry.system_attrs["retry_count"] == 1
     assert retry.params == dead.params
+    assert retry.user_attrs["resumed"] == "state of trial 2"  # the dead trial's checkpoint
     assert [t.number for t in trials] == list(range(len(trials)))

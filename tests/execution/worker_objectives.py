@@ -21,11 +21,17 @@ def boom(trial):
 
 
 def hang_once(trial):
-    """Trial number ``HS_TEST_HANG_NUMBER`` (first attempt only) writes the marker file
-    ``HS_TEST_MARKER`` and hangs, so that the test can SIGKILL its worker mid-trial."""
+    """Trial number ``HS_TEST_HANG_NUMBER`` (first attempt only) saves a checkpoint, writes the
+    marker file ``HS_TEST_MARKER`` and hangs, so that the test can SIGKILL its worker
+    mid-trial; its retry records the checkpoint it resumes from."""
     x = trial.suggest_float("x", -5.0, 5.0)
     hang = int(os.environ.get("HS_TEST_HANG_NUMBER", "-1"))
-    if trial.number == hang and "retried_from" not in trial.to_frozen().system_attrs:
+    retried_from = trial.to_frozen().system_attrs.get("retried_from")
+    if trial.number == hang and retried_from is None:
+        trial.save_checkpoint(f"state of trial {trial.number}".encode())
         pathlib.Path(os.environ["HS_TEST_MARKER"]).write_text(str(trial.number))
         time.sleep(120)
+    if retried_from is not None:
+        ckpt = trial.load_checkpoint()
+        trial.set_user_attr("resumed", None if ckpt is None else ckpt.decode())
     return x * x

@@ -184,6 +184,15 @@ def _check_n_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int
 
 
 # -- run ------------------------------------------------------------------------------------------
+def _warm_start_sources(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    from hyperscout.transfer.load import parse_source
+
+    try:
+        return [parse_source(v) for v in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--warm-start'") from None
+
+
 @cli.command()
 @click.argument("target", metavar="FILE.py:FUNCTION")
 @click.option("--n-trials", type=click.IntRange(min=0), help="Trials to run in this call.")
@@ -208,6 +217,9 @@ def _check_n_jobs(ctx: click.Context, param: click.Parameter, value: int) -> int
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--verbosity", type=click.Choice(_LEVELS, case_sensitive=False), default="info",
               show_default=True, help="info: one log line per finished trial.")
+@click.option("--warm-start", "warm_start", multiple=True, metavar="NAME[@URL]",
+              help="Learn from an earlier study (repeatable): NAME in --storage, or NAME@URL in "
+                   "another storage.")
 def run(
     target: str,
     n_trials: int | None,
@@ -221,6 +233,7 @@ def run(
     n_jobs: int,
     no_progress: bool,
     verbosity: str,
+    warm_start: tuple[str, ...] = (),
 ) -> None:
     """Optimize FUNCTION of FILE.py and print the best result.
 
@@ -256,13 +269,16 @@ def run(
             user_errors.append((trial.number, exc))
             raise
 
+    sources = _warm_start_sources(warm_start)
     with open_storage(storage, must_exist=False) as store:
         try:
             study = hyperscout.create_study(
                 name=name, storage=store, sampler=sampler, seed=None if seeded else seed,
-                load_if_exists=True, **dir_kwargs,
+                load_if_exists=True,
+                warm_start=[(n, u if u is not None else store) for n, u in sources] or None,
+                **dir_kwargs,
             )
-        except ValueError as exc:
+        except (ValueError, hyperscout.StudyNotFoundError) as exc:
             raise click.ClickException(str(exc)) from exc
         n_before = len(study.trials)
         what = "resuming" if n_before else "created"

@@ -95,6 +95,7 @@ def worker_payload(study: Study, func: Objective, catch: tuple[type[BaseExceptio
         "study": study.name,
         "func": func, "sampler": study.sampler, "pruner": study.pruner,
         "catch": catch, "stop": list(stop),
+        "artifact_store": study.artifact_store,  # checkpoints land where the driver's do
     }
     try:
         pickle.dumps(payload)
@@ -115,7 +116,7 @@ def join_study(payload: dict[str, Any], seed: int | None) -> Study:
     if seed is not None:
         sampler.reseed(seed)
     return load_study(payload["study"], payload["url"], sampler=sampler,
-                      pruner=payload["pruner"])
+                      pruner=payload["pruner"], artifact_store=payload.get("artifact_store"))
 
 
 def _process_main(payload: dict[str, Any], seed: int, errors: Any) -> None:

@@ -1,5 +1,69 @@
-"""Pruners stop unpromising trials early (median, ASHA, Hyperband and PBT come later)."""
+"""Pruners stop unpromising trials early; pass one as ``create_study(pruner=...)``.
+
+- :class:`NopPruner`: never prunes (the default).
+- :class:`MedianPruner`, :class:`PercentilePruner`: worse than most complete trials at the step.
+- :class:`ThresholdPruner`: a value outside ``[lower, upper]`` (or nan).
+- :class:`PatientPruner`: wraps another; acts only after no improvement for ``patience`` reports.
+- :class:`ASHAPruner` (alias :data:`SuccessiveHalvingPruner`): asynchronous successive halving.
+- :class:`HyperbandPruner`: asynchronous Hyperband over several ASHA brackets.
+
+The model-based multi-fidelity sampler (BOHB-style) and population-based training are samplers:
+:class:`hyperscout.samplers.multifidelity.MultiFidelityTPESampler` and
+:class:`hyperscout.samplers.pbt.PBTSampler`.
+
+Pruners rank the reported values by the study's first direction (multi-objective studies:
+report the objective to prune on). Names are imported on first use, so ``import hyperscout``
+stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from hyperscout.pruners.base import Decision, NopPruner, Pruner
 
-__all__ = ["Decision", "NopPruner", "Pruner"]
+if TYPE_CHECKING:
+    from hyperscout.pruners.asha import ASHAPruner
+    from hyperscout.pruners.hyperband import HyperbandPruner
+    from hyperscout.pruners.patient import PatientPruner
+    from hyperscout.pruners.percentile import MedianPruner, PercentilePruner
+    from hyperscout.pruners.threshold import ThresholdPruner
+
+    SuccessiveHalvingPruner = ASHAPruner
+
+_LAZY = {
+    "ASHAPruner": ("hyperscout.pruners.asha", "ASHAPruner"),
+    "SuccessiveHalvingPruner": ("hyperscout.pruners.asha", "ASHAPruner"),
+    "HyperbandPruner": ("hyperscout.pruners.hyperband", "HyperbandPruner"),
+    "MedianPruner": ("hyperscout.pruners.percentile", "MedianPruner"),
+    "PercentilePruner": ("hyperscout.pruners.percentile", "PercentilePruner"),
+    "PatientPruner": ("hyperscout.pruners.patient", "PatientPruner"),
+    "ThresholdPruner": ("hyperscout.pruners.threshold", "ThresholdPruner"),
+}
+
+__all__ = [
+    "ASHAPruner",
+    "Decision",
+    "HyperbandPruner",
+    "MedianPruner",
+    "NopPruner",
+    "PatientPruner",
+    "PercentilePruner",
+    "Pruner",
+    "SuccessiveHalvingPruner",
+    "ThresholdPruner",
+]
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'hyperscout.pruners' has no attribute {name!r}")
+    value = getattr(importlib.import_module(target[0]), target[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(globals()))

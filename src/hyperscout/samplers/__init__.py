@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from hyperscout.samplers.ga import GASampler
     from hyperscout.samplers.gp import GPSampler
     from hyperscout.samplers.grid import GridSampler
+    from hyperscout.samplers.multifidelity import MultiFidelityTPESampler
+    from hyperscout.samplers.pbt import PBTSampler
     from hyperscout.samplers.qmc import QMCSampler
     from hyperscout.samplers.tpe import TPESampler
 
@@ -31,6 +33,8 @@ _LAZY = {
     "GASampler": "hyperscout.samplers.ga",
     "GPSampler": "hyperscout.samplers.gp",
     "GridSampler": "hyperscout.samplers.grid",
+    "MultiFidelityTPESampler": "hyperscout.samplers.multifidelity",
+    "PBTSampler": "hyperscout.samplers.pbt",
     "QMCSampler": "hyperscout.samplers.qmc",
     "TPESampler": "hyperscout.samplers.tpe",
 }
@@ -42,6 +46,8 @@ __all__ = [
     "GASampler",
     "GPSampler",
     "GridSampler",
+    "MultiFidelityTPESampler",
+    "PBTSampler",
     "Proposal",
     "QMCSampler",
     "RandomSampler",

@@ -10,6 +10,7 @@ from typing import Any
 
 from hyperscout._logging import get_logger
 from hyperscout._rng import SeedLike
+from hyperscout.artifacts import ArtifactStore, default_artifact_store
 from hyperscout.exceptions import DuplicatedStudyError
 from hyperscout.history import History
 from hyperscout.pruners.base import Decision, NopPruner, Pruner
@@ -49,6 +50,7 @@ class Study:
         directions: Sequence[str],
         sampler: Sampler,
         pruner: Pruner,
+        artifact_store: ArtifactStore | None = None,
     ) -> None:
         self._study_id = study_id
         self.name = name
@@ -56,6 +58,7 @@ class Study:
         self._directions = tuple(directions)
         self.sampler = sampler
         self.pruner = pruner
+        self._artifact_store = artifact_store
         self._lock = threading.RLock()
         self._sample_lock = threading.RLock()
         self._finished: list[FrozenTrial] = []  # append-only cache of finished trials
@@ -85,6 +88,14 @@ class Study:
     @property
     def storage(self) -> Storage:
         return self._storage
+
+    @property
+    def artifact_store(self) -> ArtifactStore:
+        """Where ``trial.save_checkpoint`` writes (see :mod:`hyperscout.artifacts` for the
+        default: next to a SQLite file, else ``./hyperscout-artifacts``)."""
+        if self._artifact_store is None:
+            self._artifact_store = default_artifact_store(_sqlite_database(self._storage))
+        return self._artifact_store
 
     @property
     def user_attrs(self) -> dict[str, Any]:
@@ -174,6 +185,17 @@ class Study:
         with self._sample_lock:
             # one snapshot per trial: later suggestions of the same trial reuse it (consistent
             # with the joint proposal, and no storage read per define-by-run suggest)
+            history = self._ensure_proposal(trial)
+            prop = trial._proposal
+            if name in prop.params and trial._joint_space.get(name) == dist:  # type: ignore[union-attr]
+                return prop.params[name]  # type: ignore[union-attr]
+            return sampler.sample_one(history, trial._view(), name, dist)
+
+    def _ensure_proposal(self, trial: Trial) -> History:
+        """Make the trial's joint proposal if it has none yet (the first suggest, or
+        ``load_checkpoint`` before any suggest); returns the trial's history snapshot."""
+        sampler = self.sampler
+        with self._sample_lock:
             history = trial._history
             if history is None:
                 history = self._history() if sampler.needs_history else self._no_history
@@ -185,10 +207,7 @@ class Study:
                     trial._set_proposal(sampler.sample_joint(history, trial._view(), space), space)
                 else:
                     trial._set_proposal(_NO_PROPOSAL, {})
-            prop = trial._proposal
-            if name in prop.params and trial._joint_space.get(name) == dist:  # type: ignore[union-attr]
-                return prop.params[name]  # type: ignore[union-attr]
-            return sampler.sample_one(history, trial._view(), name, dist)
+            return history
 
     def _should_prune(self, trial: Trial) -> bool:
         pruner = self.pruner
@@ -562,6 +581,9 @@ def create_study(
     heartbeat_interval: float | None = None,
     grace_period: float | None = None,
     max_retries: int | None = None,
+    artifact_store: ArtifactStore | None = None,
+    warm_start: Sequence[Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
 ) -> Study:
     """Create a study (or load it, with ``load_if_exists=True``).
 
@@ -582,6 +604,15 @@ def create_study(
             is failed by whichever worker notices first...
         max_retries: ...and re-queued with the same parameters up to this many times
             (system attributes ``retried_from`` / ``checkpoint_from`` = the dead trial's number).
+        artifact_store: Where trial checkpoints go (e.g.
+            ``hs.artifacts.FileArtifactStore("/shared/ckpt")`` for workers on several
+            machines); default: ``hyperscout-artifacts`` next to a SQLite file, else in the
+            current directory.
+        warm_start: Earlier single-objective studies to learn from: ``Study`` objects,
+            ``(name, storage URL)`` pairs, or names in ``storage``. The sampler is wrapped in a
+            :class:`~hyperscout.transfer.TransferSampler` (see :mod:`hyperscout.transfer`).
+        meta: Meta-features of the task (e.g. ``{"n_samples": 569, "model": "svc"}``), stored
+            with the study for :func:`~hyperscout.find_similar_studies`.
 
     Example:
         >>> import hyperscout as hs
@@ -611,7 +642,12 @@ def create_study(
         dirs = stored
     if hb is not None:
         store.set_study_attr(study_id, HEARTBEAT_KEY, hb.to_attr(), system=True)
-    return _make_study(study_id, name, store, dirs, sampler, pruner, seed)
+    study = _make_study(study_id, name, store, dirs, sampler, pruner, seed, artifact_store)
+    if warm_start is not None or meta is not None:
+        from hyperscout.transfer.load import attach
+
+        attach(study, warm_start, meta, seed)
+    return study
 
 
 def load_study(
@@ -621,6 +657,7 @@ def load_study(
     sampler: Sampler | None = None,
     pruner: Pruner | None = None,
     seed: SeedLike = None,
+    artifact_store: ArtifactStore | None = None,
 ) -> Study:
     """Open an existing study (``StudyNotFoundError`` if there is none of that name).
 
@@ -634,10 +671,18 @@ def load_study(
     store = get_storage(storage)
     study_id = store.get_study_id(name)
     dirs = list(store.get_study_directions(study_id))
-    return _make_study(study_id, name, store, dirs, sampler, pruner, seed)
+    return _make_study(study_id, name, store, dirs, sampler, pruner, seed, artifact_store)
 
 
-def _make_study(study_id, name, store, dirs, sampler, pruner, seed) -> Study:
+def _sqlite_database(storage: Storage) -> str | None:
+    """The file of a SQLite storage (``None`` for other storages and in-memory SQLite)."""
+    url = getattr(storage, "_url", None)
+    if url is None or not str(getattr(url, "drivername", "")).startswith("sqlite"):
+        return None
+    return getattr(url, "database", None) or None
+
+
+def _make_study(study_id, name, store, dirs, sampler, pruner, seed, artifact_store=None) -> Study:
     if sampler is None:
         from hyperscout.samplers import default_sampler
 
@@ -649,5 +694,13 @@ def _make_study(study_id, name, store, dirs, sampler, pruner, seed) -> Study:
     pruner = NopPruner() if pruner is None else pruner
     if not isinstance(pruner, Pruner):
         raise TypeError(f"pruner={pruner!r} is not a hyperscout Pruner")
+    if artifact_store is None:
+        # resolved now, so a later chdir does not move the checkpoints; created on first save
+        artifact_store = default_artifact_store(_sqlite_database(store))
+    elif not isinstance(artifact_store, ArtifactStore):
+        raise TypeError(
+            f"artifact_store={artifact_store!r} is not an ArtifactStore; use "
+            "hs.artifacts.FileArtifactStore(path)"
+        )
     return Study(study_id=study_id, name=name, storage=store, directions=dirs, sampler=sampler,
-                 pruner=pruner)
+                 pruner=pruner, artifact_store=artifact_store)

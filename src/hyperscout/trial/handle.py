@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from hyperscout.study.study import Study
 
 FIXED_PARAMS_KEY = "fixed_params"
+CHECKPOINT_FROM_KEY = "checkpoint_from"  # system attr: the trial number whose checkpoint to resume
+CHECKPOINT_PREFIX = "checkpoint:"  # system attr "checkpoint:<name>" -> artifact key
+_MAX_LINEAGE = 1000
 
 # Distributions are immutable, so the validated objects are reused between trials: constructing
 # and validating one per suggest call would dominate the cost of a cheap trial.
@@ -103,6 +106,11 @@ class Trial:
     @property
     def intermediate_values(self) -> dict[int, float]:
         return dict(self._intermediate)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        """Attributes set by hyperscout (sampler state such as PBT lineage, checkpoints); a copy."""
+        return dict(self._system_attrs)
 
     @property
     def study(self) -> Study:
@@ -291,6 +299,85 @@ class Trial:
             self._trial_id, user_attrs={key: value}, **self._take_unsaved()
         )
 
+    # -- checkpoints ------------------------------------------------------------------------
+    def save_checkpoint(self, data: bytes, name: str = "checkpoint") -> None:
+        """Save ``data`` as this trial's checkpoint ``name`` in the study's artifact store.
+
+        The bytes are written atomically (a temporary file renamed over the target), then the
+        trial's system attribute ``"checkpoint:<name>"`` records the artifact key. Saving again
+        replaces the checkpoint: only the latest is kept. hyperscout never unpickles anything:
+        serialise your state to bytes yourself (e.g. ``torch.save`` into ``io.BytesIO``).
+
+        Args:
+            data: The checkpoint's bytes.
+            name: Letters, digits, ``.``, ``_`` and ``-`` (several checkpoints per trial are
+                fine, e.g. ``"model"`` and ``"optimizer"``).
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study(artifact_store=hs.artifacts.InMemoryArtifactStore())
+            >>> t = study.ask()
+            >>> t.save_checkpoint(b"epoch-3 weights")
+            >>> t.load_checkpoint()
+            b'epoch-3 weights'
+        """
+        from hyperscout.artifacts import checkpoint_key
+
+        if self.finished:
+            raise RuntimeError(f"trial {self.number} is finished; it cannot save a checkpoint")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                f"trial.save_checkpoint(data of type {type(data).__name__}): data must be bytes; "
+                "serialise first, e.g. torch.save(state, buf := io.BytesIO()); buf.getvalue()"
+            )
+        key = checkpoint_key(self._study.name, self.number, name)
+        self._study.artifact_store.put(key, bytes(data))  # bytes first, then the record
+        attr = {CHECKPOINT_PREFIX + name: key}
+        self._system_attrs.update(attr)
+        unsaved = self._take_unsaved()
+        unsaved["system_attrs"] = {**unsaved.get("system_attrs", {}), **attr}
+        self._study._storage.update_trial(self._trial_id, **unsaved)
+
+    def load_checkpoint(self, name: str = "checkpoint") -> bytes | None:
+        """This trial's latest checkpoint ``name``, else the one of the trial it inherits from.
+
+        A trial inherits from the trial number in its system attribute ``"checkpoint_from"``
+        (set by :class:`~hyperscout.samplers.pbt.PBTSampler` for exploit/continue, and by
+        retries of failed trials); if that trial saved no checkpoint, its own
+        ``"checkpoint_from"`` is followed, and so on. ``None`` if there is none.
+
+        The sampler's proposal for this trial is made first if it is not yet (so calling
+        ``load_checkpoint`` before any ``suggest_*`` sees what the sampler decided).
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study(artifact_store=hs.artifacts.InMemoryArtifactStore())
+            >>> study.ask().load_checkpoint() is None
+            True
+        """
+        from hyperscout.artifacts import checkpoint_key
+
+        study = self._study
+        store = study.artifact_store
+        data = store.get(checkpoint_key(study.name, self.number, name))
+        if data is not None:
+            return data
+        if self._proposal is None and not self.finished:
+            study._ensure_proposal(self)
+        parent = _inherits_from(self._system_attrs)
+        seen = {self.number}
+        records: dict[int, FrozenTrial] | None = None
+        while parent is not None and parent not in seen and len(seen) < _MAX_LINEAGE:
+            seen.add(parent)
+            data = store.get(checkpoint_key(study.name, parent, name))
+            if data is not None:
+                return data
+            if records is None:  # rare: the parent saved nothing; read the lineage once
+                records = {t.number: t for t in study._storage.get_trials(study._study_id)}
+            rec = records.get(parent)
+            parent = None if rec is None else _inherits_from(rec.system_attrs)
+        return None
+
     # -- internals used by Study ------------------------------------------------------------
     def _take_unsaved(self) -> dict[str, Any]:
         """Parameters and sampler state not yet written, handed to the next write."""
@@ -314,6 +401,20 @@ class Trial:
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self._params})"
+
+
+def _inherits_from(system_attrs: Any) -> int | None:
+    """The trial number a trial resumes from: ``"checkpoint_from"`` set directly (retries) or
+    by a sampler's proposal (stored as ``"sampler:checkpoint_from"``)."""
+    value = system_attrs.get(CHECKPOINT_FROM_KEY)
+    if value is None:
+        value = system_attrs.get(SAMPLER_STATE_PREFIX + CHECKPOINT_FROM_KEY)
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def check_values(values: Any, n_objectives: int) -> tuple[tuple[float, ...] | None, str | None]:

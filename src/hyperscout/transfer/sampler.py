@@ -1,0 +1,401 @@
+"""TransferSampler: a sampler that learns from prior studies, wrapped around any base sampler.
+
+Three phases, decided per trial from the history alone (so every worker agrees):
+
+1. **Initial design** (trial numbers ``0 .. n_initial - 1``): the points of
+   :func:`~hyperscout.transfer.design.initial_design` (the priors' best configurations, distinct),
+   clipped into the current ranges; a parameter the design point lacks (new in this study, or a
+   categorical choice that is gone) is drawn by the base sampler.
+2. **Transfer model**, once some trial is complete: on the current joint space (parameters
+   every complete trial has), the priors' models and the current study's are combined with
+   ranking weights (:mod:`hyperscout.transfer.weights`):
+
+   - ``"gp"``: RGPE, a weighted ensemble of GPs and log-EI (:mod:`hyperscout.transfer._gp`);
+   - ``"tpe"``: prior-weighted Parzen estimators (:mod:`hyperscout.transfer._tpe`).
+
+   ``model="auto"`` picks as :class:`~hyperscout.samplers.AutoSampler` does: the GP for flat
+   spaces of at most 24 one-hot columns and fewer than 250 complete trials, TPE otherwise.
+   Parameters outside the joint space (conditional ones) are drawn by the base sampler.
+3. **Base sampler alone** when the priors' total weight falls below ``min_prior_weight``: the
+   current study's own evidence has overruled them, and the study continues exactly as a cold
+   one would (bounded negative transfer).
+4. **Local refinement** (GP path): once ``interleave_after`` trials are complete, every
+   ``interleave``-th trial maximises log-EI of a GP on the current study alone, in boxes
+   around its best point (:func:`~hyperscout.transfer._gp.propose_local`): a related prior's
+   optimum is usually a little off, and the stacked model alone converged on it too slowly in
+   our benchmark.
+
+The weights used for a trial are stored with it (``system_attrs["sampler:transfer"]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from hyperscout._rng import SeedLike
+from hyperscout.history import History
+from hyperscout.samplers.base import Proposal, Sampler
+from hyperscout.space.codec import SpaceCodec
+from hyperscout.space.distributions import Distribution
+from hyperscout.space.infer import intersection_space
+from hyperscout.transfer._data import PriorRows, column_index, prior_rows
+from hyperscout.transfer.design import DesignPoint, initial_design
+from hyperscout.transfer.prior import PriorStudy, match_value
+from hyperscout.transfer.weights import rgpe_weights
+from hyperscout.trial.record import FrozenTrial
+
+_MODELS = ("auto", "gp", "tpe")
+_STATE_KEY = "transfer"
+_MAX_WEIGHT_POINTS = 200  # the weights are computed on the newest ones (bounded cost per trial)
+
+
+def _is_conditional(history: History) -> bool:
+    keys = None
+    for t in history.complete():
+        k = frozenset(t.params)
+        if keys is None:
+            keys = k
+        elif k != keys:
+            return True
+    return False
+
+
+class TransferSampler(Sampler):
+    """Warm-start a study from prior studies: a diverse initial design from their best
+    configurations, then GP (RGPE) or TPE models that weigh each prior by how well it ranks
+    the current study's results (see the module docstring).
+
+    Usually built by ``hs.create_study(warm_start=[...])``; build it yourself for its options.
+
+    Args:
+        priors: The prior studies (:class:`~hyperscout.transfer.PriorStudy`, e.g. from
+            :func:`~hyperscout.transfer.as_prior`).
+        base: The sampler for everything the priors do not decide (default: AutoSampler).
+        seed: Seeds this sampler and the default base.
+        n_initial: Size of the initial design.
+        model: ``"auto"``, ``"gp"`` or ``"tpe"``.
+        relatedness: One score per prior for the initial design's order (e.g. meta-feature
+            similarity; higher = more related); default: the given order.
+        min_prior_weight: Below this total prior weight the base sampler runs alone.
+        max_prior_points: Most trials of one prior its GP is fitted on (cost bound).
+        n_bootstrap: Bootstrap samples for the ranking weights.
+        n_ei_candidates: Candidates per proposal on the TPE path.
+        interleave: Once ``interleave_after`` trials are complete, every ``interleave``-th
+            trial of the GP path is a local refinement step on the current study's own GP
+            (``0``: never; see the module docstring).
+        interleave_after: See ``interleave``.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> from hyperscout.transfer import TransferSampler, as_prior
+        >>> f = lambda t: (t.suggest_float("x", -5, 5) - 1.0) ** 2
+        >>> old = hs.create_study(seed=0)
+        >>> old.optimize(f, n_trials=15)
+        >>> study = hs.create_study(sampler=TransferSampler([as_prior(old)], seed=0, n_initial=2))
+        >>> study.optimize(f, n_trials=4)
+        >>> study.trials[0].params["x"] == old.best_params["x"]
+        True
+    """
+
+    def __init__(
+        self,
+        priors: Sequence[PriorStudy],
+        base: Sampler | None = None,
+        *,
+        seed: SeedLike = None,
+        n_initial: int = 5,
+        model: str = "auto",
+        relatedness: Sequence[float] | None = None,
+        min_prior_weight: float = 0.02,
+        max_prior_points: int = 128,
+        n_bootstrap: int = 256,
+        n_ei_candidates: int = 24,
+        interleave: int = 2,
+        interleave_after: int = 10,
+    ) -> None:
+        priors = list(priors)
+        bad = [p for p in priors if not isinstance(p, PriorStudy)]
+        if bad:
+            raise TypeError(f"TransferSampler(priors=...): {bad[0]!r} is not a PriorStudy; "
+                            "use hyperscout.transfer.as_prior(study)")
+        if base is not None and not isinstance(base, Sampler):
+            raise TypeError(f"TransferSampler(base={base!r}): not a hyperscout Sampler")
+        if model not in _MODELS:
+            raise ValueError(f"TransferSampler(model={model!r}): use one of {list(_MODELS)}")
+        for name, value, least in (("n_initial", n_initial, 0),
+                                   ("max_prior_points", max_prior_points, 8),
+                                   ("n_bootstrap", n_bootstrap, 1),
+                                   ("n_ei_candidates", n_ei_candidates, 1),
+                                   ("interleave", interleave, 0),
+                                   ("interleave_after", interleave_after, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"TransferSampler({name}={value!r}): use an int >= {least}")
+        if not (isinstance(min_prior_weight, (int, float)) and 0 <= min_prior_weight < 1):
+            raise ValueError(f"TransferSampler(min_prior_weight={min_prior_weight!r}): use a "
+                             "number in [0, 1)")
+        self.priors = tuple(priors)
+        self.model = model
+        self.n_initial = n_initial
+        self.min_prior_weight = float(min_prior_weight)
+        self.max_prior_points = max_prior_points
+        self.n_bootstrap = n_bootstrap
+        self.n_ei_candidates = n_ei_candidates
+        self.interleave = interleave
+        self.interleave_after = interleave_after
+        self.design: list[DesignPoint] = initial_design(self.priors, n_initial,
+                                                        relatedness=relatedness)
+        self._base_given = base
+        super().__init__(seed)
+        self.reseed(seed)
+
+    def reseed(self, seed: SeedLike) -> None:
+        super().reseed(seed)
+        if self._base_given is None:
+            from hyperscout.samplers.auto import AutoSampler
+
+            ss = seed if isinstance(seed, np.random.SeedSequence) else None
+            if ss is None and (seed is None or isinstance(seed, (int, np.integer))):
+                ss = np.random.SeedSequence(seed)
+            child = ss.spawn(1)[0] if ss is not None else int(self._rng.integers(2**63))
+            self.base: Sampler = AutoSampler(seed=child)
+        else:
+            self.base = self._base_given
+            if seed is not None:
+                self.base.reseed(make_child(seed))
+        self._prior_cache: dict[tuple, list[Any]] = {}
+        self._target_fit: dict[tuple, np.ndarray] = {}
+        self._target_gp: tuple[History | None, Any] = (None, None)
+        self._plan: tuple[History, str, Mapping[str, Distribution], np.ndarray | None] | None = None
+
+    # -- which phase ------------------------------------------------------------------------
+    def _kind(self, history: History, space: Mapping[str, Distribution]) -> str:
+        if self.model != "auto":
+            return self.model
+        from hyperscout.samplers.auto import encoded_width
+
+        if _is_conditional(history) or encoded_width(space) > 24 or history.n_complete >= 250:
+            return "tpe"
+        return "gp"
+
+    def _make_plan(self, history: History):
+        """``(history, mode, space, weights)`` for this snapshot; mode is ``"base"``,
+        ``"gp"`` or ``"tpe"``."""
+        # the plan keeps its history alive, so ``is`` cannot match a new snapshot at a reused id
+        if self._plan is not None and self._plan[0] is history:
+            return self._plan
+        mode, space, w = "base", {}, None
+        if history.is_multi_objective:
+            raise ValueError(
+                f"TransferSampler: this study has directions={list(history.directions)}; "
+                "warm starts need a single-objective study")
+        complete = history.complete()
+        if complete and self.priors:
+            space = {k: d for k, d in intersection_space(complete).items() if not d.is_single}
+            if space:
+                kind = self._kind(history, space)
+                w = self.weights(history, space, kind)
+                if w is not None and w[:-1].sum() >= self.min_prior_weight:
+                    mode = kind
+                    n = len(complete)
+                    if (self.interleave and n >= self.interleave_after
+                            and n % self.interleave == 0 and kind == "gp"):
+                        mode = "gp-local"  # refine around the incumbent, see the doc
+        self._plan = (history, mode, space, w)
+        return self._plan
+
+    # -- the sampler contract ---------------------------------------------------------------
+    def infer_space(self, history: History) -> dict[str, Distribution]:
+        _, mode, space, _ = self._make_plan(history)
+        if mode == "base":
+            return self.base.infer_space(history)
+        return dict(space)
+
+    def sample_joint(
+        self, history: History, trial: FrozenTrial, space: Mapping[str, Distribution]
+    ) -> Proposal:
+        if trial.number < len(self.design):
+            point = self.design[trial.number]
+            params = {}
+            for name, dist in space.items():
+                if name in point.params:
+                    ok, v = match_value(point.params[name], None, dist, "clip")
+                    if ok:
+                        params[name] = v
+            return Proposal(params, {_STATE_KEY: {"design": point.prior, "rank": point.rank}})
+        _, mode, plan_space, w = self._make_plan(history)
+        if mode == "base":
+            return self.base.sample_joint(history, trial, space)
+        space = {k: d for k, d in space.items() if k in plan_space}
+        params = self._suggest(history, trial, dict(space), mode, w)  # type: ignore[arg-type]
+        names = [p.name for p in self.priors] + ["<current>"]
+        return Proposal(params, {_STATE_KEY: {
+            "model": mode, "weights": {n: round(float(x), 4) for n, x in zip(names, w)}}})
+
+    def sample_one(
+        self, history: History, trial: FrozenTrial, name: str, distribution: Distribution
+    ) -> Any:
+        if trial.number < len(self.design):
+            point = self.design[trial.number].params
+            if name in point:
+                ok, v = match_value(point[name], None, distribution, "clip")
+                if ok:
+                    return v
+        return self.base.sample_one(history, trial, name, distribution)
+
+    # -- models -----------------------------------------------------------------------------
+    def _rows(self, space: Mapping[str, Distribution]) -> list[PriorRows | None]:
+        return [prior_rows(p, space) for p in self.priors]
+
+    def _prior_models(self, space: Mapping[str, Distribution], kind: str) -> list[Any]:
+        key = (kind, tuple(space.items()))
+        hit = self._prior_cache.get(key)
+        if hit is not None:
+            return hit
+        if len(self._prior_cache) >= 8:
+            self._prior_cache.clear()
+        out: list[Any] = []
+        if kind == "gp":
+            from hyperscout.samplers.gp._threads import single_blas_thread
+            from hyperscout.transfer._gp import fit_prior_gp
+
+            full = SpaceCodec(space, onehot=True)
+            with single_blas_thread():
+                for rows in self._rows(space):
+                    out.append(None if rows is None else fit_prior_gp(
+                        rows, space, full, self._rng, self.max_prior_points))
+        else:
+            from hyperscout.transfer._tpe import fit_pair
+
+            full = SpaceCodec(space)
+            for rows in self._rows(space):
+                if rows is None:
+                    out.append(None)
+                    continue
+                X = rows.codec(space, onehot=False).encode(list(rows.params))
+                out.append(fit_pair(X, rows.losses, column_index(full, rows.names), space, full))
+        self._prior_cache[key] = out
+        return out
+
+    def _current(self, history: History, space: Mapping[str, Distribution], onehot: bool):
+        complete = [t for t in history.complete()
+                    if all(k in t.params and t.distributions.get(k) == d
+                           for k, d in space.items())]
+        codec = SpaceCodec(space, onehot=onehot)
+        X = codec.encode([t.params for t in complete])
+        y = np.array([history.sign() * t.values[0] for t in complete])  # type: ignore[index]
+        return codec, X, y
+
+    def weights(self, history: History, space: Mapping[str, Distribution] | None = None,
+                kind: str | None = None) -> np.ndarray | None:
+        """Ranking weights of the priors and (last) the current study for this history, or
+        ``None`` before any trial is complete. Deterministic for a given history. Computed on
+        the newest 200 complete trials at most (the cost per trial stays bounded).
+
+        Args:
+            history: The current study's history.
+            space: The joint space (default: the parameters every complete trial has).
+            kind: ``"gp"`` or ``"tpe"`` surrogates (default: as ``model`` decides).
+        """
+        if space is None:
+            space = {k: d for k, d in intersection_space(history.complete()).items()
+                     if not d.is_single}
+        if not space or not history.complete():
+            return None
+        kind = kind or self._kind(history, space)
+        models = self._prior_models(space, kind)
+        rng = np.random.default_rng(history.n_complete)  # the same weights on every worker
+        if kind == "gp":
+            from hyperscout.samplers.gp._threads import single_blas_thread
+            from hyperscout.transfer._gp import fit_gp, loo_mean
+
+            codec, X, y = self._current(history, space, onehot=True)
+            X, y = X[-_MAX_WEIGHT_POINTS:], y[-_MAX_WEIGHT_POINTS:]
+            loo = None
+            with single_blas_thread():
+                if len(y) >= 3:
+                    key = tuple(space.items())
+                    gp, full = fit_gp(codec, X, y, rng, self._target_fit.get(key))
+                    self._target_fit[key] = full
+                    self._target_gp = (history, gp)  # reused by the local refinement step
+                    loo = loo_mean(gp)
+                preds = [m.predict(X)[0] if m is not None else np.zeros(len(y)) for m in models]
+        else:
+            from hyperscout.transfer._tpe import knn_loo, score
+
+            codec, X, y = self._current(history, space, onehot=False)
+            X, y = X[-_MAX_WEIGHT_POINTS:], y[-_MAX_WEIGHT_POINTS:]
+            loo = knn_loo(X, y) if len(y) >= 3 else None
+            preds = [score(m[0], m[1], X) if m is not None else np.zeros(len(y))
+                     for m in models]
+        w = rgpe_weights(np.array(preds).reshape(len(models), len(y)), loo, y, rng,
+                         n_samples=self.n_bootstrap)
+        w[:-1][[m is None for m in models]] = 0.0
+        if w.sum() <= 0:
+            w[-1] = 1.0
+        return w / w.sum()
+
+    def _suggest(self, history: History, trial: FrozenTrial, space: dict[str, Distribution],
+                 mode: str, w: np.ndarray) -> dict[str, Any]:
+        local = mode == "gp-local"
+        mode = "gp" if local else mode
+        models = self._prior_models(space, mode)
+        if mode == "gp":
+            from hyperscout.samplers.gp._threads import single_blas_thread
+            from hyperscout.samplers.gp.optimize import SearchLayout
+            from hyperscout.transfer._gp import EnsembleGP, SubGP, propose, propose_local, stacked
+
+            codec, X, y = self._current(history, space, onehot=True)
+            wts = [x if m is not None else 0.0 for m, x in zip(models, w[:-1])]
+            model: Any = EnsembleGP(models, wts)  # the priors, weighted among themselves
+            key = ("stacked", tuple(space.items()))
+            with single_blas_thread():
+                if len(y) >= 3:
+                    model = stacked(model, float(w[:-1].sum()), codec, X, y, self._rng,
+                                    self._target_fit.get(key))
+                    self._target_fit[key] = model.full
+                lead = model if len(y) >= 3 else model.members[int(np.argmax(model.weights))]
+                avoid = np.vstack([X, _running_rows(history, trial, codec)])
+                if local and self._target_gp[0] is history:
+                    own = SubGP(self._target_gp[1], np.arange(codec.n_columns), codec.n_columns)
+                    row = propose_local(own, codec, self._rng, X, avoid)
+                else:
+                    row = propose(model, SearchLayout(codec), self._rng, X, avoid,
+                                  lead.lengthscales)
+            return codec.decode(row)
+        from hyperscout.transfer._tpe import fit_pair
+        from hyperscout.transfer._tpe import propose as tpe_propose
+
+        codec, X, y = self._current(history, space, onehot=False)
+        ls = [m[0] for m in models if m is not None]
+        gs = [m[1] for m in models if m is not None]
+        wts = [x for m, x in zip(models, w[:-1]) if m is not None]
+        if len(y) >= 2 and w[-1] > 0:
+            l_t, g_t = fit_pair(X, y, np.arange(codec.n_columns), space, codec)
+            ls.append(l_t)
+            gs.append(g_t)
+            wts.append(w[-1])
+        row = tpe_propose(ls, gs, np.array(wts), self._rng, self.n_ei_candidates)
+        return codec.decode(row)
+
+    def __repr__(self) -> str:
+        return (f"TransferSampler(priors={[p.name for p in self.priors]}, base={self.base!r}, "
+                f"n_initial={self.n_initial}, model={self.model!r})")
+
+
+def make_child(seed: SeedLike) -> int:
+    """A seed for the base sampler derived from this sampler's seed."""
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2**63))
+    return int(np.random.SeedSequence(seed).spawn(1)[0].generate_state(1)[0])
+
+
+def _running_rows(history: History, trial: FrozenTrial, codec: SpaceCodec) -> np.ndarray:
+    rows = [t.params for t in history.running
+            if t.number != trial.number and all(k in t.params for k in codec.names)]
+    if not rows:
+        return np.zeros((0, codec.n_columns))
+    return codec.encode(rows)
+

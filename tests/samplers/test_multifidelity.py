@@ -1,0 +1,95 @@
+"""MultiFidelityTPESampler: budget-level choice, pruned trials inform it, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hyperscout as hs
+from hyperscout.history import History
+from hyperscout.samplers.multifidelity import MultiFidelityTPESampler
+from hyperscout.trial import FrozenTrial, TrialState
+
+X = hs.Float(0.0, 1.0)
+
+
+def t(number, x, curve, state=TrialState.PRUNED):
+    iv = {s: v for s, v in curve.items()}
+    values = [iv[max(iv)]] if state is TrialState.COMPLETE else None
+    return FrozenTrial.build(number=number, trial_id=number, state=state, values=values,
+                             params={"x": x}, distributions={"x": X}, intermediate_values=iv)
+
+
+def test_level_is_the_highest_budget_enough_trials_reached() -> None:
+    lasts = [9, 9, 3, 3, 3, 1, 1, 1]
+    fin = [t(i, 0.5, {s: 1.0 for s in range(1, last + 1)}) for i, last in enumerate(lasts)]
+    h = History(["minimize"], fin, len(fin), [])
+    assert MultiFidelityTPESampler(min_points_in_model=2).level(h) == 9
+    assert MultiFidelityTPESampler(min_points_in_model=3).level(h) == 3   # 3rd largest last
+    assert MultiFidelityTPESampler(min_points_in_model=6).level(h) == 1
+    assert MultiFidelityTPESampler(min_points_in_model=9).level(h) is None
+    # with budgets, the level snaps down to a budget: 4th largest last step is 3 -> budget 2
+    assert MultiFidelityTPESampler(min_points_in_model=4, budgets=[2, 8]).level(h) == 2
+    assert MultiFidelityTPESampler(min_points_in_model=2, budgets=[2, 8]).level(h) == 8
+    # running trials count too (not the asking one)
+    run = [t(20, 0.5, {s: 1.0 for s in range(1, 10)}, TrialState.RUNNING)]
+    h2 = History(["minimize"], fin, len(fin), run)
+    assert MultiFidelityTPESampler(min_points_in_model=3).level(h2) == 9
+    assert MultiFidelityTPESampler(min_points_in_model=3).level(h2, exclude=20) == 3
+
+
+def test_pruned_trials_steer_the_model() -> None:
+    # 40 trials pruned after step 1, with loss (x - 0.8)^2 there; only 2 complete, at x ~ 0.1.
+    rng = np.random.default_rng(0)
+    fin = [t(i, float(x), {1: float((x - 0.8) ** 2)}) for i, x in enumerate(rng.random(40))]
+    fin += [t(40, 0.1, {1: 0.5, 9: 0.4}, TrialState.COMPLETE),
+            t(41, 0.12, {1: 0.5, 9: 0.41}, TrialState.COMPLETE)]
+    h = History(["minimize"], fin, len(fin), [])
+    s = MultiFidelityTPESampler(seed=0, random_fraction=0.0)
+    xs = []
+    for n in range(20):
+        p = s.sample_joint(h, FrozenTrial.build(number=100 + n, trial_id=100 + n,
+                                                state=TrialState.RUNNING), s.infer_space(h))
+        assert p.state == {"mf_budget": 1}  # only level 1 has >= 6 trials
+        xs.append(p.params["x"])
+    assert abs(np.median(xs) - 0.8) < 0.1
+
+
+def test_before_enough_data_it_samples_at_random_and_is_reproducible() -> None:
+    def run(seed):
+        pruner = hs.pruners.ASHAPruner(min_resource=1, max_resource=27)
+        study = hs.create_study(sampler=MultiFidelityTPESampler(seed=seed, budgets=[1, 3, 9, 27]),
+                                pruner=pruner)
+
+        def objective(trial):
+            x = trial.suggest_float("x", -3, 3)
+            y = trial.suggest_categorical("y", ["a", "b"])
+            for step in range(1, 28):
+                trial.report((x - 1) ** 2 + (y == "b") + 1 / step, step)
+                if trial.should_prune():
+                    raise hs.TrialPruned()
+            return (x - 1) ** 2 + (y == "b")
+
+        study.optimize(objective, n_trials=40)
+        return study
+
+    a, b = run(0), run(0)
+    assert [t.params for t in a.trials] == [t.params for t in b.trials]
+    assert "sampler:mf_budget" not in a.trials[0].system_attrs  # random at first
+    budgets = [t.system_attrs.get("sampler:mf_budget") for t in a.trials[20:]]
+    assert any(bg is not None for bg in budgets)
+    assert a.best_value < 0.3
+    assert len(a.get_trials(["pruned"])) > 10
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"budgets": []}, "budgets="), ({"budgets": [1, -2]}, "budgets="),
+     ({"min_points_in_model": 1}, "min_points_in_model=1"), ({"gamma": 1.0}, "gamma=1.0"),
+     ({"n_ei_candidates": 0}, "n_ei_candidates=0"), ({"random_fraction": 1.5},
+                                                      "random_fraction=1.5"),
+     ({"prior_weight": 0}, "prior_weight=0"), ({"bandwidth_factor": 0}, "bandwidth_factor=0")],
+)
+def test_errors(kwargs, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        MultiFidelityTPESampler(**kwargs)
