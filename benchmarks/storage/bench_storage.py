@@ -12,7 +12,8 @@ hyperscout workers share one budget stored in the study (``study.set_budget(N)``
 
 The 10,000-trial studies are built with each framework's bulk API (hyperscout
 ``storage.add_trials``, Optuna ``study.add_trials``); loading = open the study with a fresh
-storage object and read all its trials (median of 3).
+storage object and read all its trials; the two frameworks' loads alternate (median of
+``--load-repeats``).
 
 Usage (2-core machine: run it niced in the background)::
 
@@ -224,21 +225,28 @@ def _load_once(fw: str, url: str, name: str) -> tuple[float, int]:
     return dt, n
 
 
-def load_time(fw: str, backend: str, n: int, tmpdir: str, repeats: int = 3) -> dict:
-    name = f"big-{fw[:2]}-{uuid.uuid4().hex[:8]}"
-    url = URLS[backend].format(dir=tmpdir, name=name)
-    t0 = time.perf_counter()
-    _build_big(fw, url, name, n)
-    build = time.perf_counter() - t0
-    times, counts = [], []
+def load_time(backend: str, n: int, tmpdir: str, repeats: int = 3) -> list[dict]:
+    """Build a 10k-trial study with each framework, then load them alternately (hyperscout,
+    Optuna, hyperscout, ...) so both see the same machine load."""
+    names, urls, builds = {}, {}, {}
+    for fw in ("hyperscout", "optuna"):
+        names[fw] = f"big-{fw[:2]}-{uuid.uuid4().hex[:8]}"
+        urls[fw] = URLS[backend].format(dir=tmpdir, name=names[fw])
+        t0 = time.perf_counter()
+        _build_big(fw, urls[fw], names[fw], n)
+        builds[fw] = time.perf_counter() - t0
+    times: dict[str, list[float]] = {"hyperscout": [], "optuna": []}
+    counts: dict[str, list[int]] = {"hyperscout": [], "optuna": []}
     for _ in range(repeats):
-        dt, got = _load_once(fw, url, name)
-        times.append(dt)
-        counts.append(got)
-    _delete(fw, url, name)
-    return {"fw": fw, "backend": backend, "n_trials": n, "build_s": build,
-            "load_s_median": statistics.median(times), "load_s_all": times,
-            "loaded": counts}
+        for fw in ("hyperscout", "optuna"):
+            dt, got = _load_once(fw, urls[fw], names[fw])
+            times[fw].append(dt)
+            counts[fw].append(got)
+    for fw in ("hyperscout", "optuna"):
+        _delete(fw, urls[fw], names[fw])
+    return [{"fw": fw, "backend": backend, "n_trials": n, "build_s": builds[fw],
+             "load_s_median": statistics.median(times[fw]), "load_s_all": times[fw],
+             "loaded": counts[fw]} for fw in ("hyperscout", "optuna")]
 
 
 def main() -> None:
@@ -249,6 +257,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--load-trials", type=int, default=10_000)
     ap.add_argument("--skip-load", action="store_true")
+    ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--load-repeats", type=int, default=3)
     ap.add_argument("--out", default="benchmarks/storage/results.json")
     ap.add_argument("--tmpdir", default="/tmp/hs-bench-storage")
     args = ap.parse_args()
@@ -265,7 +275,7 @@ def main() -> None:
                               "python": sys.version.split()[0]},
                  "cpus": os.cpu_count(), "throughput": [], "load": []}
     backends = args.backends.split(",")
-    for backend in backends:
+    for backend in backends if not args.skip_throughput else ():
         for w in [int(x) for x in args.workers.split(",")]:
             for rep in range(args.repeats):
                 for fw in ("hyperscout", "optuna"):
@@ -276,11 +286,10 @@ def main() -> None:
                     _save(res, args.out)
     if not args.skip_load:
         for backend in backends:
-            for fw in ("hyperscout", "optuna"):
-                r = load_time(fw, backend, args.load_trials, args.tmpdir)
+            for r in load_time(backend, args.load_trials, args.tmpdir, args.load_repeats):
                 res["load"].append(r)
                 print(json.dumps(r), flush=True)
-                _save(res, args.out)
+            _save(res, args.out)
 
 
 def _save(res: dict, path: str) -> None:
