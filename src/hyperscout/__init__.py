@@ -32,6 +32,16 @@ from hyperscout.trial.handle import Trial
 
 __version__ = "0.1.0"
 
+_LAZY_SUBPACKAGES = frozenset({"importance", "visualization"})
+
+
+def __getattr__(name: str):  # `hs.importance.param_importances(study)` without importing it first
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"hyperscout.{name}")
+    raise AttributeError(f"module 'hyperscout' has no attribute {name!r}")
+
 __all__ = [
     "Categorical",
     "DuplicatedStudyError",

@@ -494,3 +494,6 @@ def samplers() -> None:
         doc = (cls.__doc__ or "").strip().splitlines()
         rows.append([short, cls.__name__, doc[0] if doc else ""])
     click.echo(table(["name", "class", "description"], rows))
+
+
+import hyperscout.cli.report_commands  # noqa: E402,F401,I001 - adds `report` and `dashboard`

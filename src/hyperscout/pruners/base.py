@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import threading
 from typing import ClassVar
 
 from hyperscout.history import History
@@ -25,6 +26,20 @@ class Pruner(abc.ABC):
     """
 
     needs_history: ClassVar[bool] = True
+
+    # A pruner may hold a ``threading.Lock`` as ``_lock`` (its caches are shared by threads);
+    # a lock cannot be pickled or deep-copied, so copies (process executors, ``copy.deepcopy``,
+    # scikit-learn's ``clone`` of an estimator holding a pruner) get a fresh one.
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        if "_lock" in state:
+            state["_lock"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "_lock" in state:
+            self._lock = threading.Lock()
 
     @abc.abstractmethod
     def decide(self, history: History, trial: FrozenTrial) -> Decision: ...
