@@ -23,6 +23,7 @@ from hyperscout.exceptions import (
     StudyNotFoundError,
     TrialPruned,
 )
+from hyperscout.execution import ProcessExecutor, RayExecutor
 from hyperscout.space import Categorical, Float, Int
 from hyperscout.study import Study, create_study, load_study
 from hyperscout.transfer.load import find_similar_studies
@@ -49,6 +50,8 @@ __all__ = [
     "HyperscoutError",
     "Int",
     "OptionalDependencyError",
+    "ProcessExecutor",
+    "RayExecutor",
     "SchemaVersionError",
     "StaleTrialError",
     "StorageError",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from ._helpers import P, R, hist, tr
 
 from hyperscout.history import History
 from hyperscout.pruners import ASHAPruner, Decision
 from hyperscout.pruners.asha import promotable, rung_steps
+
+from ._helpers import P, R, hist, tr
 
 PRUNE, GO = Decision.PRUNE, Decision.CONTINUE
 

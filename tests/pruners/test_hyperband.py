@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from ._helpers import R, hist, tr
 
 from hyperscout.pruners import Decision, HyperbandPruner
 from hyperscout.pruners.hyperband import bracket_budgets, mix64, n_brackets
+
+from ._helpers import R, hist, tr
 
 PRUNE, GO = Decision.PRUNE, Decision.CONTINUE
 

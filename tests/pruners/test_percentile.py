@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from ._helpers import P, R, hist, tr
 
 from hyperscout.pruners import Decision, MedianPruner, PercentilePruner
+
+from ._helpers import P, R, hist, tr
 
 PRUNE, GO = Decision.PRUNE, Decision.CONTINUE
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from ._helpers import R, hist, tr
 
 from hyperscout.pruners import Decision, MedianPruner, NopPruner, PatientPruner, ThresholdPruner
+
+from ._helpers import R, hist, tr
 
 PRUNE, GO = Decision.PRUNE, Decision.CONTINUE
 

@@ -2,7 +2,8 @@
 
 The servers are expected on 127.0.0.1 (override with HYPERSCOUT_TEST_POSTGRES_URL /
 HYPERSCOUT_TEST_MYSQL_URL). A server that can't be reached skips its tests, except under
-``CI=true``, where it fails them: CI must not pass by testing nothing.
+``CI=true``, where it fails them: CI must not pass by testing nothing. A reachable test
+database written by an older hyperscout schema is upgraded (``migrations.upgrade``) first.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def _probe(url: str) -> str | None:
             engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
+            # a test database left at an older hyperscout schema is moved forward once
+            from hyperscout.storage.sql.migrations import upgrade
+
+            upgrade(url)
             _probed[url] = None
         except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
             first = (str(exc).splitlines() or [""])[0]

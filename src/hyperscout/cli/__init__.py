@@ -13,6 +13,7 @@ The default storage is ``sqlite:///hyperscout.db`` in the working directory; ``-
 the ``HYPERSCOUT_STORAGE`` environment variable picks another one.
 """
 
+from hyperscout.cli import worker_commands as _worker_commands  # noqa: F401, I001 - registers
 from hyperscout.cli.commands import cli, main
 
 __all__ = ["cli", "main"]

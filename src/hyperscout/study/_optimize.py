@@ -1,16 +1,14 @@
-"""The optimize loop: run trials sequentially or in threads until a budget or condition stops."""
+"""The optimize loop: store the budget in the study, run trials on an executor (threads,
+processes, Ray) until the budget is spent or a stop condition is met."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from hyperscout.exceptions import TrialPruned
 from hyperscout.stopping import StopCondition
 from hyperscout.trial.record import FrozenTrial
 from hyperscout.trial.state import TrialState
@@ -23,54 +21,16 @@ Objective = Callable[["Trial"], Any]
 Callback = Callable[["Study", FrozenTrial], None]
 
 
-class _Budget:
-    """Shared between worker threads: how many trials may still start, and until when."""
-
-    def __init__(self, n_trials: int | None, timeout: float | None) -> None:
-        self._left = n_trials
-        self._deadline = None if timeout is None else time.monotonic() + timeout
-        self._lock = threading.Lock()
-
-    def take(self) -> bool:
-        if self._deadline is not None and time.monotonic() >= self._deadline:
-            return False
-        with self._lock:
-            if self._left is None:
-                return True
-            if self._left <= 0:
-                return False
-            self._left -= 1
-            return True
-
-
 def run_one(
     study: Study,
     func: Objective,
     catch: tuple[type[BaseException], ...],
     trial: Trial | None = None,
-) -> tuple[FrozenTrial, BaseException | None]:
-    """Run the objective on ``trial`` (a new one if ``None``) and record the outcome. Returns
-    the record and any exception to re-raise (persist first, report second)."""
-    if trial is None:
-        trial = study._start_trial()
-    try:
-        result = func(trial)
-    except TrialPruned:
-        return study._finish(trial, TrialState.PRUNED), None
-    except catch as exc:
-        rec = study._finish(trial, TrialState.FAIL, error=_format_error(exc))
-        return rec, None
-    except Exception as exc:
-        rec = study._finish(trial, TrialState.FAIL, error=_format_error(exc))
-        return rec, exc
-    except BaseException as exc:  # KeyboardInterrupt, SystemExit: record, then propagate
-        rec = study._finish(trial, TrialState.FAIL, error=f"interrupted: {type(exc).__name__}")
-        return rec, exc
-    return study._finish_with_result(trial, result), None
+) -> tuple[FrozenTrial | None, BaseException | None]:
+    """Run the objective on ``trial`` (a new one if ``None``) and record the outcome."""
+    from hyperscout.execution.worker import run_one as _run_one
 
-
-def _format_error(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
+    return _run_one(study, func, catch, trial if trial is not None else study._start_trial())
 
 
 def optimize(
@@ -84,40 +44,21 @@ def optimize(
     callbacks: Sequence[Callback],
     stop: Sequence[StopCondition],
     show_progress_bar: bool,
+    executor: Any = "thread",
 ) -> None:
-    catch_t = tuple(catch)
-    budget = _Budget(n_trials, timeout)
-    progress = _Progress(study, n_trials, timeout) if show_progress_bar else None
-    study._stop_flag.clear()
-    errors: list[BaseException] = []
-    err_lock = threading.Lock()
+    """Store the budget in the study, then let the executor's workers spend it."""
+    from hyperscout.execution.local import resolve_executor, study_heartbeat
 
-    def worker() -> None:
-        while not study._stop_flag.is_set() and not errors:
-            trial = study._start_next_trial(budget.take)
-            if trial is None:
-                break
-            rec, exc = run_one(study, func, catch_t, trial)
-            if progress is not None:
-                progress.update(rec)
-            for cb in callbacks:
-                cb(study, rec)
-            if exc is not None:
-                with err_lock:
-                    errors.append(exc)
-                study._stop_flag.set()
-                break
-            if stop and any(c.should_stop(study._history()) for c in stop):
-                study._stop_flag.set()
+    runner = resolve_executor(executor)
+    study.set_budget(n_trials, timeout)
+    study._stop_flag.clear()
+    study.fail_stale_trials()  # a crashed earlier run's trials (heartbeats only)
+    progress = _Progress(study, n_trials, timeout) if show_progress_bar else None
 
     def run_workers() -> None:
-        if n_jobs == 1:
-            worker()
-            return
-        with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="hyperscout") as pool:
-            futures = [pool.submit(worker) for _ in range(n_jobs)]
-            for f in futures:
-                f.result()
+        with study_heartbeat(study):
+            runner.run(study, func, n_jobs=n_jobs, catch=tuple(catch), callbacks=callbacks,
+                       stop=stop, on_finished=None if progress is None else progress.update)
 
     try:
         if progress is None:
@@ -130,8 +71,6 @@ def optimize(
     finally:
         if progress is not None:
             progress.close()
-    if errors:
-        raise errors[0]
 
 
 class _Progress:

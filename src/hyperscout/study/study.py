@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -69,6 +70,11 @@ class Study:
         self._known_dists: dict[str, Distribution] = {}
         self._live: dict[int, Trial] = {}
         self._stop_flag = threading.Event()
+        from hyperscout.storage.heartbeat import Heartbeat, HeartbeatSettings
+
+        hb = HeartbeatSettings.from_attrs(storage.get_study_attrs(study_id)[1])
+        self._heartbeat = None if hb is None else Heartbeat(
+            storage, study_id, hb, lambda: list(self._live.values()))
         # what policies that ignore the past get: no finished and no running trials
         self._no_history = History(self._directions, [], 0, ())
 
@@ -225,17 +231,27 @@ class Study:
             return self.sampler.is_exhausted(self._history())
 
     # -- trial life cycle -------------------------------------------------------------------
-    def _start_next_trial(self, take_budget: Callable[[], bool]) -> Trial | None:
-        """Start the next trial of ``optimize``; ``None`` if the sampler is exhausted or
-        ``take_budget()`` says no. For a sampler that can be exhausted (a grid) the check and the
-        start are one step under the sampling lock, so two threads cannot both start a trial
-        for the last free point."""
+    def _start_next_trial(self) -> Trial | None:
+        """Start the next trial of ``optimize`` within the study's shared budget; ``None`` if
+        the budget is spent (by any worker), the study was stopped or the sampler is exhausted.
+        For a sampler that can be exhausted (a grid) the check and the start are one step
+        under the sampling lock, so two threads cannot both start a trial for the last point."""
         if type(self.sampler).is_exhausted is Sampler.is_exhausted:
-            return self._start_trial() if take_budget() else None
+            return self._start_budgeted_trial()
         with self._sample_lock:
-            if self._sampler_exhausted() or not take_budget():
+            if self._sampler_exhausted():
                 return None
-            return self._start_trial()
+            return self._start_budgeted_trial()
+
+    def _start_budgeted_trial(self) -> Trial | None:
+        rec = self._storage.start_trial_within_budget(
+            self._study_id, heartbeat=self._heartbeat is not None)
+        if rec is None:
+            return None
+        trial = Trial(self, rec)
+        with self._lock:
+            self._live[rec.trial_id] = trial
+        return trial
 
     def _start_trial(self) -> Trial:
         rec = self._storage.start_trial(self._study_id)
@@ -279,14 +295,15 @@ class Study:
         from dataclasses import replace
 
         from hyperscout.multiobjective.constraints import CONSTRAINTS_KEY, check_constraints
-        from hyperscout.study._optimize import _format_error
 
         view = replace(trial.to_frozen(), state=TrialState.COMPLETE, values=values)
         try:
             result = self._constraints(view)  # type: ignore[misc]
         except Exception as exc:
             return self._finish(trial, TrialState.FAIL,
-                                error="the constraints function raised:\n" + _format_error(exc))
+                                error="the constraints function raised:\n" + "".join(
+                                    traceback.format_exception(type(exc), exc, exc.__traceback__)
+                                ).rstrip())
         cons, reason = check_constraints(result)
         if reason is not None:
             return self._finish(trial, TrialState.FAIL, error=reason)
@@ -324,6 +341,7 @@ class Study:
         callbacks: Sequence[Callback] | None = None,
         stop: Sequence[StopCondition] | None = None,
         show_progress_bar: bool = False,
+        executor: Any = "thread",
     ) -> None:
         """Run ``func(trial)`` on new trials until a budget or a stop condition is reached.
 
@@ -338,6 +356,13 @@ class Study:
             stop: Stop conditions, e.g. ``hs.stopping.TargetValue(0.99)`` or
                 ``hs.stopping.NoImprovement(patience=20)``; ``study.stop()`` also stops.
             show_progress_bar: Show a progress bar with the best value and an ETA.
+            executor: Where trials run: ``"thread"`` (``n_jobs`` threads of this process),
+                ``"process"`` (``n_jobs`` processes; needs a database storage and a picklable
+                objective), or ``hs.RayExecutor(...)`` (Ray tasks, ``n_jobs`` at a time).
+
+        ``n_trials`` and ``timeout`` become the study's shared budget (see
+        :meth:`set_budget`): workers that join the study from elsewhere
+        (``hyperscout worker``) share it, and everyone stops when it is spent.
 
         A trial whose objective returns NaN, inf or a non-number is marked failed with the
         reason, and the study goes on.
@@ -358,12 +383,47 @@ class Study:
         optimize(
             self, func, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch,
             callbacks=list(callbacks or ()), stop=list(stop or ()),
-            show_progress_bar=show_progress_bar,
+            show_progress_bar=show_progress_bar, executor=executor,
         )
 
     def stop(self) -> None:
-        """Ask a running ``optimize`` to stop after the trials in progress (thread-safe)."""
+        """Ask a running ``optimize`` (and every worker of the study, on a shared storage) to
+        stop after the trials in progress (thread-safe)."""
         self._stop_flag.set()
+        self._storage.stop_study(self._study_id)
+
+    def set_budget(self, n_trials: int | None = None, timeout: float | None = None) -> None:
+        """Let ``n_trials`` more trials start (``None``: no limit), for ``timeout`` seconds at
+        most, across every worker of the study; clears a previous ``stop()``.
+
+        Workers started with ``hyperscout worker`` run until this budget is spent.
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study(seed=0)
+            >>> study.set_budget(n_trials=3)
+            >>> study.storage.get_budget(study._study_id).n_trials
+            3
+        """
+        import datetime as _dt
+
+        if n_trials is not None and (isinstance(n_trials, bool) or int(n_trials) != n_trials
+                                     or n_trials < 0):
+            raise ValueError(f"set_budget(n_trials={n_trials!r}): must be an int >= 0 or None")
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"set_budget(timeout={timeout!r}): must be > 0 seconds or None")
+        deadline = None if timeout is None else (
+            _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=float(timeout)))
+        self._storage.set_budget(self._study_id, None if n_trials is None else int(n_trials),
+                                 deadline)
+
+    def fail_stale_trials(self) -> list[FrozenTrial]:
+        """Fail (and queue retries of) RUNNING trials whose heartbeat stopped longer than the
+        grace period ago, e.g. after the driver itself crashed; ``[]`` without heartbeats."""
+        if self._heartbeat is None:
+            return []
+        s = self._heartbeat.settings
+        return self._storage.fail_stale_trials(self._study_id, s.grace_period, s.max_retries)
 
     def ask(
         self,
@@ -553,6 +613,9 @@ def create_study(
     seed: SeedLike = None,
     load_if_exists: bool = False,
     constraints: ConstraintsFunc | None = None,
+    heartbeat_interval: float | None = None,
+    grace_period: float | None = None,
+    max_retries: int | None = None,
     artifact_store: ArtifactStore | None = None,
     warm_start: Sequence[Any] | None = None,
     meta: Mapping[str, Any] | None = None,
@@ -574,6 +637,12 @@ def create_study(
             returns; the trial is feasible when every value is ``<= 0``. The values are stored
             with the trial (``trial.system_attrs["constraints"]``) in the same write as its
             objective values; samplers honour them and an infeasible trial is never best.
+        heartbeat_interval: Seconds between heartbeats of running trials (``None``: no
+            heartbeats). Kept with the study, so every worker uses it.
+        grace_period: A RUNNING trial silent for longer than this (default 3x the interval)
+            is failed by whichever worker notices first...
+        max_retries: ...and re-queued with the same parameters up to this many times
+            (system attributes ``retried_from`` / ``checkpoint_from`` = the dead trial's number).
         artifact_store: Where trial checkpoints go (e.g.
             ``hs.artifacts.FileArtifactStore("/shared/ckpt")`` for workers on several
             machines); default: ``hyperscout-artifacts`` next to a SQLite file, else in the
@@ -591,6 +660,9 @@ def create_study(
         'maximize'
     """
     dirs = _parse_directions(direction, directions)
+    from hyperscout.storage.heartbeat import HEARTBEAT_KEY, HeartbeatSettings
+
+    hb = HeartbeatSettings.build(heartbeat_interval, grace_period, max_retries)
     store = get_storage(storage)
     if name is None:
         name = f"study-{uuid.uuid4().hex[:12]}"
@@ -607,6 +679,8 @@ def create_study(
                 "load it with the same directions or use another name"
             ) from None
         dirs = stored
+    if hb is not None:
+        store.set_study_attr(study_id, HEARTBEAT_KEY, hb.to_attr(), system=True)
     study = _make_study(study_id, name, store, dirs, sampler, pruner, seed, artifact_store,
                         constraints)
     if warm_start is not None or meta is not None:

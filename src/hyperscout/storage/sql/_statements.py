@@ -72,7 +72,42 @@ class Statements:
             .order_by(T.c.number).limit(1).with_for_update()
         )
         self.claim = sa.update(T).where(T.c.id == bindparam("tid")).values(
-            state=RUNNING, datetime_start=bindparam("now"))
+            state=RUNNING, datetime_start=bindparam("now"), heartbeat=bindparam("hb"))
+        # the shared budget: a slot and a number in one statement (the study row stays locked)
+        budget_ok = sa.and_(
+            S.c.stopped == 0,
+            sa.or_(S.c.budget_trials.is_(None), S.c.budget_used < S.c.budget_trials),
+            sa.or_(S.c.budget_deadline.is_(None), S.c.budget_deadline > bindparam("now")),
+        )
+        self.start_budget_returning = (
+            sa.update(S).where(by_study, budget_ok)
+            .values(next_trial_number=S.c.next_trial_number
+                    + sa.case((S.c.n_waiting > 0, 0), else_=1),
+                    budget_used=S.c.budget_used + 1)
+            .returning(S.c.next_trial_number, S.c.n_waiting)
+        )
+        self.lock_budget = sa.select(
+            S.c.next_trial_number, S.c.n_waiting, S.c.budget_trials, S.c.budget_used,
+            S.c.budget_deadline, S.c.stopped,
+        ).where(by_study).with_for_update()
+        self.bump_next_take_slot = sa.update(S).where(by_study).values(
+            next_trial_number=S.c.next_trial_number + 1, budget_used=S.c.budget_used + 1)
+        self.take_slot = sa.update(S).where(by_study).values(budget_used=S.c.budget_used + 1)
+        self.refund_slot = sa.update(S).where(by_study, S.c.budget_used > 0).values(
+            budget_used=S.c.budget_used - 1)
+        self.budget = sa.select(
+            S.c.budget_trials, S.c.budget_used, S.c.budget_deadline, S.c.stopped).where(by_study)
+        self.beat = sa.update(T).where(
+            T.c.id.in_(bindparam("tids", expanding=True)), T.c.state == RUNNING
+        ).values(heartbeat=bindparam("now"))
+        self.stale = sa.select(*TRIAL_COLUMNS, T.c.heartbeat).where(
+            T.c.study_id == sid, T.c.state == RUNNING, T.c.heartbeat < bindparam("cutoff"))
+        # RUNNING -> FAIL only if nobody beat or finished it since we looked
+        self.reap = sa.update(T).where(
+            T.c.id == bindparam("tid"), T.c.state == RUNNING,
+            T.c.heartbeat == bindparam("hb"),
+        ).values(state=TrialState.FAIL.value, datetime_complete=bindparam("now"),
+                 error=bindparam("b_error"), finish_seq=bindparam("b_seq"))
         self.finish = (
             sa.update(T)
             .where(T.c.id == bindparam("tid"), IS_UNFINISHED)

@@ -14,6 +14,18 @@ Columns that exist for concurrency:
 - ``studies.finish_counter`` / ``trials.finish_seq``: each finish takes the next number of the
   study's counter in its own transaction, so commit order is sequence order and readers fetch
   ``finish_seq > cursor`` to get exactly the trials finished since they last looked.
+- ``studies.budget_trials`` / ``budget_used`` / ``budget_deadline`` / ``stopped`` (version 2):
+  the budget every worker of the study shares. Starting a trial takes a slot in the same
+  statement that takes its number, so workers together never start more than the budget.
+- ``trials.heartbeat``: when the process running the trial last said it is alive (only for
+  studies with heartbeats); a RUNNING trial whose heartbeat is older than the grace period is
+  failed by whoever notices first, guarded by this timestamp.
+
+Version history (``migrations.py`` moves a database forward):
+
+1. the first release.
+2. the shared budget columns of ``studies`` (heartbeat and retry links need no new column: the
+   heartbeat column existed, links are system attributes).
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 
 #: Version of the tables below; bump it (and write a migration) whenever they change.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLE_PREFIX = "hyperscout_"
 
@@ -98,6 +110,11 @@ studies = sa.Table(
     sa.Column("n_waiting", sa.Integer, nullable=False),
     sa.Column("finish_counter", sa.BigInteger, nullable=False),
     sa.Column("created", UTCDateTime, nullable=False),
+    # version 2: the budget shared by every worker (NULL: no limit)
+    sa.Column("budget_trials", sa.Integer, nullable=True),
+    sa.Column("budget_used", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("budget_deadline", UTCDateTime, nullable=True),
+    sa.Column("stopped", sa.Integer, nullable=False, server_default="0"),
     sqlite_autoincrement=True,  # never reuse a deleted study's id (caches are keyed by it)
     **_TABLE_OPTS,
 )

@@ -41,8 +41,16 @@ from hyperscout.exceptions import (
     StudyNotFoundError,
 )
 from hyperscout.space.distributions import Distribution
-from hyperscout.storage.base import Storage, StudySummary
-from hyperscout.storage.sql import schema
+from hyperscout.storage.base import (
+    CHECKPOINT_FROM_KEY,
+    FIXED_PARAMS_KEY,
+    RETRIED_FROM_KEY,
+    RETRY_COUNT_KEY,
+    Budget,
+    Storage,
+    StudySummary,
+)
+from hyperscout.storage.sql import migrations, schema
 from hyperscout.storage.sql._engine import (
     Backend,
     connection_error,
@@ -184,7 +192,7 @@ class SQLStorage(Storage):
     def _init_schema(self) -> None:
         try:
             with self._read() as conn:
-                found = self._schema_version(conn)
+                found = migrations.read_version(conn)
             if found == schema.SCHEMA_VERSION:
                 return
             if found is None:
@@ -198,50 +206,24 @@ class SQLStorage(Storage):
 
     def _version_error(self, found: int) -> SchemaVersionError:
         expected = schema.SCHEMA_VERSION
-        advice = (
-            "it was written by a newer hyperscout: upgrade hyperscout to open it"
-            if found > expected else
-            "it was written by an older hyperscout: open it with that version, or move the "
-            "studies to a new database"
-        )
+        if found > expected:
+            advice = "it was written by a newer hyperscout: upgrade hyperscout to open it"
+        else:
+            advice = ("it was written by an older hyperscout: move it forward with "
+                      f"`hyperscout storage upgrade '{mask(self._url)}'` (back it up first)")
         return SchemaVersionError(
             f"storage {mask(self._url)!r} has hyperscout schema version {found}, but this "
             f"hyperscout uses schema version {expected}; {advice}."
         )
 
-    @staticmethod
-    def _schema_version(conn: Connection) -> int | None:
-        if not sa.inspect(conn).has_table(schema.meta.name):
-            return None
-        m = schema.meta
-        raw = conn.execute(
-            sa.select(m.c.meta_value).where(m.c.meta_key == "schema_version")
-        ).scalar()
-        if raw is None:
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            return -1
-
     def _create_schema(self) -> None:
         """Create the tables once, even when many workers open a new database together."""
         with self._write() as conn:
-            if self._backend.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7236528394401)"))
-            elif self._backend.name == "mysql":
-                conn.execute(sa.text("SELECT GET_LOCK('hyperscout_schema', 60)"))
-            try:
-                found = self._schema_version(conn)
-                if found is None:
-                    schema.metadata.create_all(conn)
-                    conn.execute(sa.insert(schema.meta).values(
-                        meta_key="schema_version", meta_value=str(schema.SCHEMA_VERSION)))
-                elif found != schema.SCHEMA_VERSION:
-                    raise self._version_error(found)
-            finally:
-                if self._backend.name == "mysql":
-                    conn.execute(sa.text("SELECT RELEASE_LOCK('hyperscout_schema')"))
+            found = migrations.read_version(conn)
+            if found is None:
+                migrations.migrate(conn, self._backend.name)
+            elif found != schema.SCHEMA_VERSION:
+                raise self._version_error(found)
 
     def _log(self, study_id: int) -> _FinishedLog:
         log = self._logs.get(study_id)
@@ -394,6 +376,7 @@ class SQLStorage(Storage):
         distributions: Mapping[str, Distribution] | None = None,
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
+        hb: _dt.datetime | None = None,
     ) -> FrozenTrial:
         start = now if state is TrialState.RUNNING else None
         p = dict(params) if params else {}
@@ -406,7 +389,7 @@ class SQLStorage(Storage):
             "objective_values": None, "intermediate_values": EMPTY,
             "user_attrs": dict_json(ua), "system_attrs": dict_json(sa_),
             "datetime_start": start, "datetime_complete": None, "error": None,
-            "finish_seq": None, "heartbeat": None,
+            "finish_seq": None, "heartbeat": hb,
         })
         tid = int(res.inserted_primary_key[0])
         return FrozenTrial.build(
@@ -414,13 +397,14 @@ class SQLStorage(Storage):
             user_attrs=ua, system_attrs=sa_, datetime_start=start,
         )
 
-    def _claim(self, conn: Connection, study_id: int, now: _dt.datetime) -> FrozenTrial | None:
+    def _claim(self, conn: Connection, study_id: int, now: _dt.datetime,
+               hb: _dt.datetime | None = None) -> FrozenTrial | None:
         """Claim the oldest WAITING trial (the study row is locked by the caller)."""
         row = conn.execute(self._q.first_waiting, {"sid": study_id}).first()
         if row is None:
             conn.execute(self._q.fix_waiting, {"sid": study_id})  # the counter drifted
             return None
-        conn.execute(self._q.claim, {"tid": row[0], "now": now})
+        conn.execute(self._q.claim, {"tid": row[0], "now": now, "hb": hb})
         conn.execute(self._q.add_waiting, {"sid": study_id, "w": -1})
         rec = build_trial(row, self._dists, TrialState.RUNNING)
         return dataclasses.replace(rec, datetime_start=now)
@@ -491,6 +475,174 @@ class SQLStorage(Storage):
                     conn.execute(self._q.bump_next, {"sid": study_id, "w": 0})
                 rec = self._insert(conn, study_id, number, TrialState.RUNNING, now)
         return self._started(study_id, rec)
+
+    # -- the shared budget, heartbeats, retries ----------------------------------------------
+    def set_budget(
+        self, study_id: int, n_trials: int | None, deadline: _dt.datetime | None
+    ) -> Budget:
+        with self._write() as conn:
+            row = conn.execute(self._q.lock_budget, {"sid": study_id}).first()
+            if row is None:
+                raise self._not_found(study_id)
+            used = int(row[3])
+            total = None if n_trials is None else used + int(n_trials)
+            conn.execute(sa.update(S).where(S.c.id == study_id).values(
+                budget_trials=total, budget_deadline=deadline, stopped=0))
+        return Budget(total, used, deadline, False)
+
+    def get_budget(self, study_id: int) -> Budget:
+        with self._read() as conn:
+            row = conn.execute(self._q.budget, {"sid": study_id}).first()
+        if row is None:
+            raise self._not_found(study_id)
+        return Budget(row[0], int(row[1]), row[2], bool(row[3]))
+
+    def stop_study(self, study_id: int) -> None:
+        with self._write() as conn:
+            res = conn.execute(sa.update(S).where(S.c.id == study_id).values(stopped=1))
+            if res.rowcount == 0 and conn.execute(
+                    self._q.study_row, {"sid": study_id}).first() is None:
+                raise self._not_found(study_id)
+
+    def start_trial_within_budget(
+        self, study_id: int, *, heartbeat: bool = False
+    ) -> FrozenTrial | None:
+        """Take a budget slot and claim a WAITING trial or create a RUNNING one, in one
+        transaction (one UPDATE ... RETURNING and one INSERT on PostgreSQL and SQLite)."""
+        now = _utcnow()
+        hb = now if heartbeat else None
+        with self._write() as conn:
+            if self._returning:
+                row = conn.execute(self._q.start_budget_returning,
+                                   {"sid": study_id, "now": now}).first()
+                if row is None:
+                    if conn.execute(self._q.study_row, {"sid": study_id}).first() is None:
+                        raise self._not_found(study_id)
+                    return None  # budget spent, deadline passed or stopped
+                nxt, n_waiting = row
+                reserved = n_waiting <= 0
+            else:
+                row = conn.execute(self._q.lock_budget, {"sid": study_id}).first()
+                if row is None:
+                    raise self._not_found(study_id)
+                if not Budget(row[2], int(row[3]), row[4], bool(row[5])).allows(now):
+                    return None
+                nxt, n_waiting = row[0], row[1]
+                if n_waiting > 0:
+                    conn.execute(self._q.take_slot, {"sid": study_id})
+                    reserved = False
+                else:  # number and slot in one statement
+                    conn.execute(self._q.bump_next_take_slot, {"sid": study_id})
+                    reserved = True
+                    nxt += 1
+            rec = self._claim(conn, study_id, now, hb) if n_waiting > 0 else None
+            if rec is None:
+                if reserved:
+                    number = nxt - 1
+                else:
+                    number = nxt
+                    conn.execute(self._q.bump_next, {"sid": study_id, "w": 0})
+                rec = self._insert(conn, study_id, number, TrialState.RUNNING, now, hb=hb)
+        return self._started(study_id, rec)
+
+    def heartbeat(self, trial_ids: Sequence[int]) -> None:
+        if not trial_ids:
+            return
+        with self._write() as conn:
+            conn.execute(self._q.beat, {"tids": list(trial_ids), "now": _utcnow()})
+
+    def fail_stale_trials(
+        self, study_id: int, grace_period: float, max_retries: int = 0
+    ) -> list[FrozenTrial]:
+        now = _utcnow()
+        cutoff = now - _dt.timedelta(seconds=grace_period)
+        with self._read() as conn:  # the few RUNNING trials, through the (study, state) index
+            stale = conn.execute(self._q.stale, {"sid": study_id, "cutoff": cutoff}).all()
+        failed: list[FrozenTrial] = []
+        for row in stale:
+            rec = self._reap(study_id, row, now, grace_period, max_retries)
+            if rec is not None:
+                failed.append(rec)
+        return failed
+
+    def _reap(self, study_id: int, row: Any, now: _dt.datetime, grace: float,
+              max_retries: int) -> FrozenTrial | None:
+        """Fail one stale trial and queue its retry in one transaction; ``None`` if another
+        worker failed (or the trial's own worker beat or finished) it first."""
+        old = build_trial(row, self._dists)
+        hb = row[len(row) - 1]
+        n_retries = int(old.system_attrs.get(RETRY_COUNT_KEY, 0) or 0)
+        retry = n_retries < max_retries
+        error = (f"heartbeat lost: trial {old.number} sent no heartbeat since "
+                 f"{hb.isoformat()} (grace period {grace:g} s); its worker probably died")
+        try:
+            with self._write() as conn:
+                if self._returning:
+                    seq = conn.execute(self._q.finish_returning, {"sid": study_id}).scalar()
+                else:
+                    counter = conn.execute(self._q.lock_study, {"sid": study_id}).first()
+                    seq = None if counter is None else counter[2] + 1
+                    if seq is not None:
+                        conn.execute(self._q.set_finish, {"sid": study_id, "seq": seq})
+                if seq is None:
+                    raise self._not_found(study_id)
+                if retry:
+                    error += f"; retried as a new trial ({n_retries + 1} of {max_retries})"
+                res = conn.execute(self._q.reap, {
+                    "tid": old.trial_id, "hb": hb, "now": now, "b_error": error, "b_seq": seq})
+                if res.rowcount != 1:
+                    raise _Lost()
+                if retry:
+                    number = conn.execute(self._q.lock_study, {"sid": study_id}).first()[0]
+                    conn.execute(self._q.bump_next, {"sid": study_id, "w": 1})
+                    conn.execute(self._q.refund_slot, {"sid": study_id})
+                    self._insert(conn, study_id, number, TrialState.WAITING, now,
+                                 user_attrs=old.user_attrs, system_attrs={
+                                     FIXED_PARAMS_KEY: dict(old.params),
+                                     RETRIED_FROM_KEY: old.number,
+                                     CHECKPOINT_FROM_KEY: old.number,
+                                     RETRY_COUNT_KEY: n_retries + 1,
+                                 })
+        except _Lost:
+            return None
+        rec = dataclasses.replace(old, state=TrialState.FAIL, datetime_complete=now, error=error)
+        self._finished[old.trial_id] = rec
+        self._append_own(study_id, seq, rec)
+        return rec
+
+    def add_trials(self, study_id: int, trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+        """Insert finished trials in bulk: one transaction, one multi-row INSERT."""
+        for t in trials:
+            if not t.state.is_finished:
+                raise ValueError(f"add_trials: trial {t.number} is {t.state.name}; only finished "
+                                 "trials can be added")
+        if not trials:
+            return []
+        now = _utcnow()
+        n = len(trials)
+        with self._write() as conn:
+            row = conn.execute(self._q.lock_study, {"sid": study_id}).first()
+            if row is None:
+                raise self._not_found(study_id)
+            first, seq0 = int(row[0]), int(row[2])
+            conn.execute(sa.update(S).where(S.c.id == study_id).values(
+                next_trial_number=first + n, finish_counter=seq0 + n))
+            rows = []
+            for i, t in enumerate(trials):
+                rows.append({
+                    "study_id": study_id, "number": first + i, "state": t.state.value,
+                    "params": dict_json(dict(t.params)),
+                    "distributions": dists_to_json(dict(t.distributions)),
+                    "objective_values": None if t.values is None else dumps(list(t.values)),
+                    "intermediate_values": iv_to_json(dict(t.intermediate_values)),
+                    "user_attrs": dict_json(_copy_json(t.user_attrs)),
+                    "system_attrs": dict_json(_copy_json(t.system_attrs)),
+                    "datetime_start": t.datetime_start or now,
+                    "datetime_complete": t.datetime_complete or now,
+                    "error": t.error, "finish_seq": seq0 + 1 + i, "heartbeat": None,
+                })
+            conn.execute(sa.insert(T), rows)
+        return [t for t in self.get_trials(study_id) if t.number >= first][:n]
 
     def _started(self, study_id: int, rec: FrozenTrial) -> FrozenTrial:
         # only once committed: SQLite may hand a rolled-back id out again
@@ -739,6 +891,10 @@ class SQLStorage(Storage):
 
     def __repr__(self) -> str:
         return f"SQLStorage({mask(self._url)!r})"
+
+
+class _Lost(Exception):
+    """Rolls a reaping transaction back: someone else changed the trial first."""
 
 
 def _number(t: FrozenTrial) -> int:
