@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -136,11 +137,11 @@ def _tune_sqlite(engine: Engine, memory: bool) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         try:
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             if not memory:
-                cur.execute("PRAGMA journal_mode=WAL")
+                _enable_wal(cur)
             # WAL + NORMAL: a commit survives the process being killed (not a power cut).
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys=ON")
         finally:
             cur.close()
@@ -153,6 +154,29 @@ def _tune_sqlite(engine: Engine, memory: bool) -> None:
         elif not opts.get("hyperscout_autocommit", False):
             conn.exec_driver_sql("BEGIN")
         # else: each statement is its own read transaction (reads that need no snapshot)
+
+
+def _enable_wal(cur: sqlite3.Cursor) -> None:
+    """Switch a database file to WAL (a persistent setting of the file), once.
+
+    Changing the journal mode needs an exclusive lock and SQLite answers "database is locked"
+    at once, without its busy handler, when other connections are opening the same new file
+    (several workers starting together). So: skip when the file is already in WAL mode, and
+    retry with backoff, within the busy timeout, while another connection holds the lock.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.002
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(2 * delay, 0.1)
 
 
 def connection_error(url: URL, exc: BaseException) -> StorageError:
