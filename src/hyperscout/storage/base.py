@@ -64,14 +64,16 @@ class Budget:
     deadline: _dt.datetime | None = None
     stopped: bool = False
 
-    def allows(self, now: _dt.datetime) -> bool:
-        """Whether one more trial may start at ``now``."""
+    def allows(self, now: _dt.datetime | None) -> bool:
+        """Whether one more trial may start at ``now`` (may be ``None`` without a deadline)."""
         if self.stopped:
             return False
         if self.n_trials is not None and self.used >= self.n_trials:
             return False
-        return self.deadline is None or now < self.deadline
+        return self.deadline is None or (now is not None and now < self.deadline)
 
+
+_NO_BUDGET = Budget()  # no limit, no deadline, not stopped
 
 #: System attributes linking a retried trial to the one whose heartbeat stopped.
 RETRIED_FROM_KEY = "retried_from"
@@ -242,8 +244,8 @@ class Storage(abc.ABC):
         stopped. With ``heartbeat``, the trial starts with a heartbeat (see ``heartbeat``)."""
         lock, budgets = self._budgets()
         with lock:
-            b = budgets.get(study_id, Budget())
-            if not b.allows(_dt.datetime.now(_dt.timezone.utc)):
+            b = budgets.get(study_id, _NO_BUDGET)
+            if not b.allows(_dt.datetime.now(_dt.timezone.utc) if b.deadline else None):
                 return None
             budgets[study_id] = Budget(b.n_trials, b.used + 1, b.deadline, b.stopped)
             return self.start_trial(study_id)

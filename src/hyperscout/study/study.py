@@ -195,7 +195,9 @@ class Study:
         with self._sample_lock:
             # one snapshot per trial: later suggestions of the same trial reuse it (consistent
             # with the joint proposal, and no storage read per define-by-run suggest)
-            history = self._ensure_proposal(trial)
+            history = trial._history
+            if history is None or trial._proposal is None:
+                history = self._ensure_proposal(trial)
             prop = trial._proposal
             if name in prop.params and trial._joint_space.get(name) == dist:  # type: ignore[union-attr]
                 return prop.params[name]  # type: ignore[union-attr]
