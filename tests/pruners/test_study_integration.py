@@ -78,3 +78,34 @@ def test_maximize_study_prunes_the_low_curves() -> None:
     pruned = [t.params["x"] for t in study.get_trials(["pruned"])]
     complete = [t.params["x"] for t in study.get_trials(["complete"])]
     assert pruned and sum(pruned) / len(pruned) < sum(complete) / len(complete)
+
+
+class _CountingStorage(hs.storage.InMemoryStorage):
+    """Counts the reads of unfinished trials (one per snapshot that includes running trials)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unfinished_reads = 0
+
+    def get_unfinished_trials(self, study_id):
+        self.unfinished_reads += 1
+        return super().get_unfinished_trials(study_id)
+
+
+@pytest.mark.parametrize(
+    ("name", "reads_running"),
+    [("median", False), ("percentile", False), ("patient", False), ("asha", True),
+     ("hyperband", True)],
+)
+def test_should_prune_reads_running_trials_only_for_pruners_that_use_them(
+    name, reads_running
+) -> None:
+    storage = _CountingStorage()
+    study = hs.create_study(storage=storage, pruner=PRUNERS[name](),
+                            sampler=hs.samplers.RandomSampler(seed=0))
+    study.optimize(curve_objective, n_trials=6)
+    reports = sum(len(t.intermediate_values) for t in study.trials)
+    # RandomSampler needs no history, so only should_prune can read the running trials
+    assert (storage.unfinished_reads >= reports) is reads_running
+    assert (storage.unfinished_reads == 0) is not reads_running
+    assert PRUNERS[name]().needs_running is reads_running

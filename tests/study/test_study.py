@@ -555,3 +555,38 @@ def test_trials_dataframe_columns() -> None:
 def test_repr() -> None:
     study = _study(name="r")
     assert repr(study).startswith("Study(name='r', directions=['minimize'], sampler=RandomSampler(")
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_the_log_line_names_the_best_feasible_trial_so_far(direction) -> None:
+    import logging
+    import re
+
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("hyperscout")
+    handler = Keep()
+    logger.addHandler(handler)
+    try:
+        hs.set_verbosity("info")
+        values = [3.0, 1.0, 5.0, 0.5, 4.0, 2.0]
+        study = hs.create_study(direction=direction,
+                                constraints=lambda t: [1.0 if t.values[0] == 0.5 else -1.0])
+        for v in values:
+            trial = study.ask()
+            study.tell(trial, v)
+    finally:
+        logger.removeHandler(handler)
+    lines = [r for r in records if " complete: " in r]
+    assert len(lines) == len(values)
+    feasible = [v for v in values if v != 0.5]  # 0.5 violates its constraint: never best
+    for i, line in enumerate(lines):
+        seen = [v for v in values[: i + 1] if v != 0.5]
+        want = (min if direction == "minimize" else max)(seen)
+        best = float(re.search(r"; best (\S+) \(trial (\d+)\)", line).group(1))
+        assert best == want
+    assert study.best_value == (min if direction == "minimize" else max)(feasible)

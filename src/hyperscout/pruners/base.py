@@ -26,6 +26,9 @@ class Pruner(abc.ABC):
     """
 
     needs_history: ClassVar[bool] = True
+    #: Whether ``decide`` looks at ``history.running``; pruners that compare with finished
+    #: trials only say ``False`` and the study skips reading the running trials per report.
+    needs_running: ClassVar[bool] = True
 
     # A pruner may hold a ``threading.Lock`` as ``_lock`` (its caches are shared by threads);
     # a lock cannot be pickled or deep-copied, so copies (process executors, ``copy.deepcopy``,

@@ -61,6 +61,7 @@ class PercentilePruner(Pruner):
     """
 
     needs_history: ClassVar[bool] = True
+    needs_running: ClassVar[bool] = False  # compares with complete trials only
 
     def __init__(
         self,

@@ -67,6 +67,8 @@ class Study:
         self._sample_lock = threading.RLock()
         self._finished: list[FrozenTrial] = []  # append-only cache of finished trials
         self._cursor = 0
+        self._log_best: FrozenTrial | None = None  # best so far for the log line, kept
+        self._log_scanned = 0  # incrementally over self._finished (O(new trials) per trial)
         self._known_dists: dict[str, Distribution] = {}
         self._live: dict[int, Trial] = {}
         self._stop_flag = threading.Event()
@@ -168,13 +170,16 @@ class Study:
         return pareto_front_trials(self._history().complete(), self._directions)
 
     # -- history ----------------------------------------------------------------------------
-    def _history(self) -> History:
-        """A snapshot for policies: cached finished trials + the current unfinished ones."""
+    def _history(self, running: bool = True) -> History:
+        """A snapshot for policies: cached finished trials + the current unfinished ones
+        (none with ``running=False``, for a policy that never looks at them)."""
         with self._lock:
             new, self._cursor = self._storage.read_finished(self._study_id, self._cursor)
             for t in new:
                 self._known_dists.update(t.distributions)
             self._finished.extend(new)
+            if not running:
+                return History(self._directions, self._finished, len(self._finished), [])
             unfinished = self._storage.get_unfinished_trials(self._study_id)
             live = self._live
             running = [live[t.trial_id].to_frozen() if t.trial_id in live else t
@@ -223,7 +228,8 @@ class Study:
 
     def _should_prune(self, trial: Trial) -> bool:
         pruner = self.pruner
-        history = self._history() if pruner.needs_history else self._no_history
+        history = (self._history(running=pruner.needs_running) if pruner.needs_history
+                   else self._no_history)
         return pruner.decide(history, trial._view()) is Decision.PRUNE
 
     def _sampler_exhausted(self) -> bool:
@@ -312,6 +318,24 @@ class Study:
         trial._unsaved_state[CONSTRAINTS_KEY] = list(cons)  # type: ignore[arg-type]
         return self._finish(trial, TrialState.COMPLETE, values)
 
+    def _best_for_log(self) -> FrozenTrial | None:
+        """The best feasible complete trial, updated from the finished trials that arrived
+        since the last call (what ``History.best_trial`` gives, without a scan of the study
+        per finished trial)."""
+        from hyperscout.multiobjective.constraints import is_feasible
+
+        with self._lock:
+            self._history(running=False)  # absorb newly finished trials (cursor read)
+            sign = 1.0 if self._directions[0] == "minimize" else -1.0
+            best = self._log_best
+            for t in self._finished[self._log_scanned:]:
+                if t.state is TrialState.COMPLETE and is_feasible(t) and (
+                    best is None or sign * t.values[0] < sign * best.values[0]  # type: ignore[index]
+                ):
+                    best = t
+            self._log_best, self._log_scanned = best, len(self._finished)
+            return best
+
     def _log_finished(self, rec: FrozenTrial) -> None:
         if not _log.isEnabledFor(20):
             return
@@ -320,7 +344,7 @@ class Study:
             vals = ", ".join(f"{v:.6g}" for v in rec.values)  # type: ignore[union-attr]
             best = ""
             if len(self._directions) == 1:
-                b = self._history().best_trial
+                b = self._best_for_log()
                 if b is not None:
                     best = f"; best {b.values[0]:.6g} (trial {b.number})"  # type: ignore[index]
             _log.info("trial %d complete: %s [%s]%s", rec.number, vals, params, best)
