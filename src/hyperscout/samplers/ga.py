@@ -207,28 +207,9 @@ class GASampler(Sampler):
             p2 = pop[int(rest[tournament(fitness[rest], self._tsize, rng)])][1]
         else:
             p2 = p1
-        space: dict[str, Distribution] = dict(p1.distributions)
-        for k, d in p2.distributions.items():
-            space.setdefault(k, d)
-        codec = SpaceCodec(space)
-        X = codec.encode([p1.params, _compatible(p2, space)])
-        a, b = X[0], X[1]
+        codec, space, child, cat = recombine(p1, p2, rng, pc=self._pc,
+                                             crossover=self._crossover)
         dists = list(space.values())
-        cat = np.array([isinstance(d, Categorical) for d in dists], dtype=bool)
-        child = a.copy()
-        child[np.isnan(a)] = b[np.isnan(a)]
-        both = ~np.isnan(a) & ~np.isnan(b)
-        if p2 is not p1 and rng.random() < self._pc:
-            swap = rng.random(a.size) < 0.5
-            uni = np.where(swap, b, a)
-            child[both & cat] = uni[both & cat]
-            num = both & ~cat
-            if self._crossover == "uniform":
-                child[num] = uni[num]
-            elif self._crossover == "blx":
-                child[num] = blx_alpha(a[num], b[num], rng)
-            else:
-                child[num] = sbx(a[num], b[num], rng)
         child = self._mutate(child, dists, cat)
         out = self._decode(codec, child)
         if out == _plain(p1, space) or out == _plain(p2, space):
@@ -273,6 +254,40 @@ class GASampler(Sampler):
         return (f"GASampler(population_size={self._pop}, crossover={self._crossover!r}, "
                 f"crossover_prob={self._pc}, mutation_prob={self._pm}, "
                 f"tournament_size={self._tsize}, elite={self._elite}, seed={self._seed!r})")
+
+
+def recombine(
+    p1: FrozenTrial, p2: FrozenTrial, rng: np.random.Generator, *, pc: float, crossover: str
+) -> tuple[SpaceCodec, dict[str, Distribution], np.ndarray, np.ndarray]:
+    """Cross two parents over the union of their spaces, in the codec's unit columns.
+
+    With probability ``pc`` (and two distinct parents) categorical genes are swapped uniformly
+    and numeric ones crossed by ``crossover`` (``"uniform"``, ``"blx"`` or ``"sbx"``); otherwise
+    the child is ``p1``. A gene only one parent has is taken from it; NaN marks a gene neither
+    has. Returns ``(codec, space, child, is_categorical)``; GA and NSGA mutate the child.
+    """
+    space: dict[str, Distribution] = dict(p1.distributions)
+    for k, d in p2.distributions.items():
+        space.setdefault(k, d)
+    codec = SpaceCodec(space)
+    X = codec.encode([_compatible(p1, space), _compatible(p2, space)])
+    a, b = X[0], X[1]
+    cat = np.array([isinstance(d, Categorical) for d in space.values()], dtype=bool)
+    child = a.copy()
+    child[np.isnan(a)] = b[np.isnan(a)]
+    both = ~np.isnan(a) & ~np.isnan(b)
+    if p2 is not p1 and rng.random() < pc:
+        swap = rng.random(a.size) < 0.5
+        uni = np.where(swap, b, a)
+        child[both & cat] = uni[both & cat]
+        num = both & ~cat
+        if crossover == "uniform":
+            child[num] = uni[num]
+        elif crossover == "blx":
+            child[num] = blx_alpha(a[num], b[num], rng)
+        else:
+            child[num] = sbx(a[num], b[num], rng)
+    return codec, space, child, cat
 
 
 def _compatible(t: FrozenTrial, space: Mapping[str, Distribution]) -> dict[str, Any]:

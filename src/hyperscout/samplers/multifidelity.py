@@ -41,7 +41,7 @@ import numpy as np
 from hyperscout._rng import SeedLike
 from hyperscout.history import History
 from hyperscout.samplers.base import Proposal, Sampler
-from hyperscout.space.distributions import Categorical, Distribution, Float, Int
+from hyperscout.space.distributions import Distribution
 from hyperscout.trial.record import FrozenTrial
 from hyperscout.trial.state import TrialState
 
@@ -255,11 +255,12 @@ def _tpe_step(
     """Fit l (the first ``n_good`` rows) and g (the rest), return the best of ``n_candidates``
     draws from l by ``log l - log g``."""
     from hyperscout.samplers.tpe.parzen import fit_parzen
+    from hyperscout.samplers.tpe.sampler import column_of
     from hyperscout.space.codec import SpaceCodec
 
     codec = SpaceCodec(space)
     X = codec.encode(params)
-    cols = [_column(d) for d in space.values()]
+    cols = [column_of(d) for d in space.values()]
     opts = {"prior_weight": prior_weight, "bandwidth_factor": bandwidth_factor}
     pe_l = fit_parzen(X[:n_good], cols, **opts)
     pe_g = fit_parzen(X[n_good:], cols, **opts)
@@ -268,13 +269,3 @@ def _tpe_step(
     return codec.decode(cand[int(np.argmax(score))])
 
 
-def _column(dist: Distribution):  # the same column kinds as the TPE sampler
-    from hyperscout.samplers.tpe.parzen import Column
-
-    if isinstance(dist, Categorical):
-        return Column.categorical(len(dist.choices))
-    if isinstance(dist, Int):
-        return Column.discrete(dist.n_values, log_low=dist.low if dist.log else None)
-    if isinstance(dist, Float) and dist.step is not None:
-        return Column.discrete(round((dist.high - dist.low) / dist.step) + 1)
-    return Column.continuous()

@@ -40,10 +40,9 @@ from hyperscout._rng import SeedLike
 from hyperscout.history import History
 from hyperscout.multiobjective.constraints import violation
 from hyperscout.multiobjective.pareto import crowding_distance, nondominated_sort
-from hyperscout.samplers._evo import blx_alpha, gaussian_mutation, sbx
+from hyperscout.samplers._evo import gaussian_mutation
 from hyperscout.samplers.base import Proposal, Sampler
-from hyperscout.samplers.ga import MUTATION_SCALE, _compatible, _neighbour
-from hyperscout.space.codec import SpaceCodec
+from hyperscout.samplers.ga import MUTATION_SCALE, _neighbour, recombine
 from hyperscout.space.distributions import Categorical, Distribution, Int
 from hyperscout.space.infer import intersection_space
 from hyperscout.trial.record import FrozenTrial
@@ -389,28 +388,8 @@ class NSGAIISampler(Sampler):
         keys = self._tournament_keys(history, parents)
         p1 = parents[self._pick(keys)]
         p2 = parents[self._pick(keys)]
-        space: dict[str, Distribution] = dict(p1.distributions)
-        for k, d in p2.distributions.items():
-            space.setdefault(k, d)
-        codec = SpaceCodec(space)
-        X = codec.encode([_compatible(p1, space), _compatible(p2, space)])
-        a, b = X[0], X[1]
+        codec, space, child, _ = recombine(p1, p2, rng, pc=self._pc, crossover=self._crossover)
         dists = list(space.values())
-        cat = np.array([isinstance(d, Categorical) for d in dists], dtype=bool)
-        child = a.copy()
-        child[np.isnan(a)] = b[np.isnan(a)]
-        both = ~np.isnan(a) & ~np.isnan(b)
-        if p2 is not p1 and rng.random() < self._pc:
-            swap = rng.random(a.size) < 0.5
-            uni = np.where(swap, b, a)
-            child[both & cat] = uni[both & cat]
-            num = both & ~cat
-            if self._crossover == "uniform":
-                child[num] = uni[num]
-            elif self._crossover == "blx":
-                child[num] = blx_alpha(a[num], b[num], rng)
-            else:
-                child[num] = sbx(a[num], b[num], rng)
         child = self._mutate(child, dists)
         units = codec.round_to_grid(np.nan_to_num(child, nan=0.5)[None, :])[0]
         out: dict[str, Any] = {}

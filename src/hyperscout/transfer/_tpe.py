@@ -18,21 +18,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from hyperscout.samplers.tpe.parzen import Column, ParzenEstimator, fit_parzen
+from hyperscout.samplers.tpe.parzen import ParzenEstimator, fit_parzen
+from hyperscout.samplers.tpe.sampler import column_of
 from hyperscout.samplers.tpe.split import default_gamma
 from hyperscout.space.codec import SpaceCodec
-from hyperscout.space.distributions import Categorical, Distribution, Float, Int
-
-
-def column_of(dist: Distribution) -> Column:
-    """The Parzen column of a distribution (as TPE models it)."""
-    if isinstance(dist, Categorical):
-        return Column.categorical(len(dist.choices))
-    if isinstance(dist, Int):
-        return Column.discrete(dist.n_values, log_low=dist.low if dist.log else None)
-    if isinstance(dist, Float) and dist.step is not None:
-        return Column.discrete(round((dist.high - dist.low) / dist.step) + 1)
-    return Column.continuous()
+from hyperscout.space.distributions import Distribution
 
 
 class Density:

@@ -205,7 +205,7 @@ class TPESampler(Sampler):
         if hit is None:
             if len(self._space_cache) >= _MAX_CACHED_SPACES:
                 self._space_cache.clear()
-            hit = (tuple(space.items()), SpaceCodec(space), [_column(d) for d in space.values()])
+            hit = (tuple(space.items()), SpaceCodec(space), [column_of(d) for d in space.values()])
             self._space_cache[key] = hit
         return key, hit[0], hit[1], hit[2]
 
@@ -276,7 +276,9 @@ class TPESampler(Sampler):
         return out
 
 
-def _column(dist: Distribution) -> Column:
+def column_of(dist: Distribution) -> Column:
+    """The Parzen column kind TPE models ``dist`` with (shared by the multi-fidelity and
+    transfer samplers)."""
     if isinstance(dist, Categorical):
         return Column.categorical(len(dist.choices))
     if isinstance(dist, Int):
