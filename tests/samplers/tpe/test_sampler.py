@@ -235,6 +235,27 @@ def test_constant_liar_counts_running_trials_as_bad():
     assert g_self.n_kernels == g_without.n_kernels
 
 
+def test_constant_liar_running_trials_count_towards_startup():
+    """Batch of asks after 8 finished trials, n_startup_trials=10: the first two asks are
+    random (8 and 9 observations), the third sees 8 finished + 2 running lies and uses the
+    model; without the liar all asks stay random."""
+    for liar, expected in ((True, [False, False, True, True]), (False, [False] * 4)):
+        sampler = TPESampler(seed=0, n_startup_trials=10, constant_liar=liar)
+        study = hs.create_study(sampler=sampler)
+        for _ in range(8):
+            t = study.ask(SPACE)
+            study.tell(t, t.params["x"] ** 2)
+        used = []
+        for _ in range(4):
+            calls = []
+            real = sampler._propose
+            sampler._propose = lambda *a, _c=calls, _r=real: _c.append(1) or _r(*a)
+            study.ask(SPACE)
+            sampler._propose = real
+            used.append(bool(calls))
+        assert used == expected, liar
+
+
 def test_optimize_with_threads():
     study = hs.create_study(sampler=TPESampler(seed=0))
     study.optimize(branin, n_trials=40, n_jobs=4)
