@@ -15,6 +15,7 @@ from hyperscout.samplers.gp.acquisition import (
     log_ei,
     log_h,
     log_pi,
+    mean_variance_front,
     ucb,
 )
 from hyperscout.samplers.gp.kernels import KernelSpec
@@ -130,3 +131,15 @@ def test_variance_offset_removes_the_noise_floor_of_ei_at_observed_points() -> N
     fd = (offset(np.array([[0.35], [0.65]]) + eps) - offset(np.array([[0.35], [0.65]]) - eps)) / (
         2 * eps)
     np.testing.assert_allclose(g[:, 0], fd, rtol=1e-4)
+
+
+def test_mean_variance_front_is_the_non_dominated_set() -> None:
+    rng = np.random.default_rng(0)
+    mean, var = rng.normal(size=200), rng.random(200)
+    front = mean_variance_front(mean, var)
+    brute = [i for i in range(200)
+             if not np.any((mean <= mean[i]) & (var >= var[i])
+                           & ((mean < mean[i]) | (var > var[i])))]
+    assert sorted(front.tolist()) == brute
+    assert np.all(np.diff(mean[front]) >= 0) and np.all(np.diff(var[front]) > 0)
+    assert front[0] == int(np.argmin(mean))  # the greedy point is always on it

@@ -186,6 +186,25 @@ def test_options_run_end_to_end(options: dict) -> None:
     assert _best(GPSampler(seed=0, n_startup_trials=5, **options), branin, 15) < 5.0
 
 
+def test_exploratory_steps_follow_the_probability_and_stay_valid() -> None:
+    """exploration=1: every model-based suggestion is an epsilon-PF step; they are valid,
+    distinct from the observed points, and the run is reproducible."""
+    def run(exploration: float) -> list[dict]:
+        study = hs.create_study(sampler=GPSampler(seed=3, n_startup_trials=5,
+                                                  exploration=exploration))
+        study.optimize(lambda t: (t.suggest_float("x", -2, 2) ** 2
+                                  + (t.suggest_int("n", 0, 9) - 4) ** 2), n_trials=14)
+        return [t.params for t in study.trials]
+
+    explored = run(1.0)
+    assert explored == run(1.0)
+    assert explored != run(0.0)  # the model-based trials differ, the start-up ones do not
+    assert explored[:5] == run(0.0)[:5]
+    points = [(p["x"], p["n"]) for p in explored]
+    assert len(set(points)) == len(points)
+    assert all(-2 <= x <= 2 and n in range(10) for x, n in points)
+
+
 def test_multi_objective_is_not_implemented() -> None:
     study = hs.create_study(directions=["minimize", "maximize"], sampler=GPSampler(seed=0))
     with pytest.raises(NotImplementedError, match="GPSampler models one objective"):
@@ -199,7 +218,9 @@ def test_multi_objective_is_not_implemented() -> None:
      ({"ucb_beta": -1.0}, "ucb_beta=-1.0"),
      ({"max_points": 4}, "max_points=4"),
      ({"max_points": 50, "max_fit_points": 100}, "max_fit_points=100"),
-     ({"n_starts": 0}, "n_starts=0")],
+     ({"n_starts": 0}, "n_starts=0"),
+     ({"exploration": 1.5}, "exploration=1.5"),
+     ({"exploration": True}, "exploration=True")],
 )
 def test_invalid_arguments_name_the_parameter(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):

@@ -185,3 +185,24 @@ class Acquisition:
         val, dm, dv = self._apply(mean, var)
         dv = np.where(low, 0.0, dv)
         return val, dm[:, None] * dmean + dv[:, None] * dvar
+
+
+def mean_variance_front(mean: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """Indices of the points no other point beats on both low ``mean`` and high ``var``
+    (the non-dominated set for minimisation), in order of increasing mean.
+
+    Example:
+        >>> mean_variance_front(np.array([0.0, 1.0, 2.0, 0.5]),
+        ...                     np.array([0.1, 0.5, 0.2, 0.05])).tolist()
+        [0, 1]
+    """
+    mean = np.asarray(mean, dtype=float)
+    var = np.asarray(var, dtype=float)
+    order = np.lexsort((-var, mean))  # by mean, ties: larger variance first
+    front = []
+    best_var = -np.inf
+    for i in order:
+        if var[i] > best_var:
+            front.append(int(i))
+            best_var = var[i]
+    return np.array(front, dtype=np.int64)

@@ -91,6 +91,9 @@ class ParEGOSampler(GPSampler):
                  deterministic_objective: bool = True, **gp_options: Any) -> None:
         if isinstance(rho, bool) or not isinstance(rho, (int, float)) or not rho >= 0:
             raise ValueError(f"ParEGOSampler(rho={rho!r}): give a number >= 0 (e.g. 0.05)")
+        # the random scalarisations explore already; its defaults were measured without the
+        # single-objective GP's exploratory steps
+        gp_options.setdefault("exploration", 0.0)
         super().__init__(seed, n_startup_trials=n_startup_trials,
                          deterministic_objective=deterministic_objective, **gp_options)
         self.rho = float(rho)

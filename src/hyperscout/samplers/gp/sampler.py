@@ -36,6 +36,13 @@ One suggestion, step by step (each step is a module of this package):
 7. **Optimisation** (:mod:`~hyperscout.samplers.gp.optimize`): Sobol candidates + perturbations
    of the best points, then local search (L-BFGS-B on continuous columns, neighbourhood moves
    on integer/step/categorical ones), on valid points only.
+8. **Exploratory steps** (``exploration``, default 0.1): with that probability a suggestion is
+   instead a random point of the Pareto front of (low posterior mean, high posterior variance)
+   over the candidates, the "epsilon-PF" rule of De Ath et al. (2021, "Greed is good:
+   exploration and exploitation trade-offs in Bayesian optimisation"). EI alone can settle in
+   a basin the model has wrongly explained (e.g. a trend learnt from the start-up points that
+   pins a coordinate at its bound); an occasional non-greedy step gives the data that
+   corrects the model. Studies with constraints skip it.
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ from hyperscout._rng import SeedLike
 from hyperscout.history import History
 from hyperscout.samplers.base import Proposal, Sampler
 from hyperscout.samplers.gp._threads import single_blas_thread
-from hyperscout.samplers.gp.acquisition import ACQUISITIONS, Acquisition
+from hyperscout.samplers.gp.acquisition import ACQUISITIONS, Acquisition, mean_variance_front
 from hyperscout.samplers.gp.constraints import (
     ConstrainedAcquisition,
     constraint_matrix,
@@ -134,6 +141,8 @@ class GPSampler(Sampler):
         max_fit_points: Most trials the hyperparameter fit uses.
         n_candidates: Quasi-random candidates per acquisition optimisation.
         n_starts: Local searches per acquisition optimisation.
+        exploration: Probability that a suggestion is an exploratory step instead of the
+            acquisition's maximiser (see step 8 of the module docstring; 0 turns it off).
 
     Multi-objective studies raise ``NotImplementedError``.
 
@@ -159,6 +168,7 @@ class GPSampler(Sampler):
         max_fit_points: int = 128,
         n_candidates: int = 1024,
         n_starts: int = 5,
+        exploration: float = 0.1,
     ) -> None:
         super().__init__(seed)
         if isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) \
@@ -175,6 +185,10 @@ class GPSampler(Sampler):
                                    ("n_candidates", n_candidates, 1), ("n_starts", n_starts, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"GPSampler({name}={value!r}): give an int >= {least}")
+        if not (isinstance(exploration, (int, float)) and not isinstance(exploration, bool)
+                and 0.0 <= exploration <= 1.0):
+            raise ValueError(f"GPSampler(exploration={exploration!r}): give a probability in "
+                             "[0, 1] (e.g. 0.1; 0 turns the exploratory steps off)")
         if max_fit_points > max_points:
             raise ValueError(f"GPSampler(max_fit_points={max_fit_points}) is larger than "
                              f"max_points={max_points}; give max_fit_points <= max_points")
@@ -187,6 +201,7 @@ class GPSampler(Sampler):
         self.max_fit_points = max_fit_points
         self.n_candidates = n_candidates
         self.n_starts = n_starts
+        self.exploration = float(exploration)
         self._reset()
 
     def _reset(self) -> None:
@@ -314,6 +329,10 @@ class GPSampler(Sampler):
             acq = ConstrainedAcquisition(base, gps, thresholds)  # type: ignore[assignment]
 
         top = np.argsort(mean_obs, kind="stable")[:3]
+        if C is None and self.exploration > 0 and rng.random() < self.exploration:
+            row = self._explore(gp, cache.layout, Xc[top], avoid, rng)
+            if row is not None:
+                return cache.codec.decode(row)
         # candidates cost O(m n^2): keep m n^2 about constant beyond 150 points
         n_cand = int(np.clip(self.n_candidates * (150.0 / len(zc)) ** 2, 256, self.n_candidates))
         row, _ = optimize_acquisition(
@@ -323,6 +342,20 @@ class GPSampler(Sampler):
             n_starts=self.n_starts,
         )
         return cache.codec.decode(row)
+
+    def _explore(self, gp: GaussianProcess, layout: SearchLayout, incumbents: np.ndarray,
+                 avoid: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+        """A random point of the mean/uncertainty Pareto front of quasi-random and local
+        candidates (the epsilon-PF step); ``None`` if every candidate was observed already."""
+        X = np.vstack([layout.random(self.n_candidates // 2, rng),
+                       layout.perturb(incumbents, max(self.n_candidates // 8, 1), rng)])
+        seen = np.array([np.any(np.all(np.abs(avoid - x) < 1e-9, axis=1)) for x in X])
+        X = X[~seen]
+        if len(X) == 0:
+            return None
+        mean, var = gp.predict(X)
+        front = mean_variance_front(mean, var)
+        return X[front[int(rng.integers(len(front)))]]
 
     def __repr__(self) -> str:
         return (f"GPSampler(seed={self._seed!r}, n_startup_trials={self.n_startup_trials}, "
