@@ -97,8 +97,8 @@ def summarise(path: str) -> str:
     return "\n".join(out)
 
 
-def _acc_at(r: dict, checkpoint: str) -> float:
-    return r.get("best_acc_at", {}).get(checkpoint, r["best_acc"])
+def _acc_at(r: dict, checkpoint: str) -> float | None:
+    return r.get("best_acc_at", {}).get(checkpoint)
 
 
 def compact(paths: list[str]) -> str:
@@ -145,10 +145,12 @@ def compact(paths: list[str]) -> str:
             accs.append(f"{mark}{a.mean():.4f}{mark} ± {a.std(ddof=1) if len(a) > 1 else 0:.4f}")
             for c in checkpoints:
                 v = [_acc_at(r, c) for r in rs]
-                small[c].append(f"{np.mean(v):.4f}")
+                small[c].append("—" if None in v else f"{np.mean(v):.4f}")
         ep_rows.append(label + " | ".join(cells) + " |")
         acc_rows.append(label + " | ".join(accs) + " |")
         for c in checkpoints:
+            if all(x == "—" for x in small[c]):
+                continue
             best_c = max(float(x) for x in small[c] if x != "—")
             small_rows[c].append(label + " | ".join(
                 f"**{x}**" if x != "—" and float(x) == best_c else x for x in small[c]) + " |")
