@@ -24,6 +24,17 @@ def test_brackets_and_budgets_hand_computed() -> None:
     assert bracket_budgets(1, 3) == [1]
     hb = HyperbandPruner(min_resource=1, max_resource=27, reduction_factor=3)
     assert [hb.rungs_of(b, None) for b in range(4)] == [[1, 3, 9], [3, 9], [9], []]
+    # R = 52 is not a power of 3: still 4 brackets (27 <= 52 < 81); ASHA rungs below 52 are
+    # 1, 3, 9, 27, but the last bracket is Hyperband's full-budget one and has no rung at 27
+    hb52 = HyperbandPruner(min_resource=1, max_resource=52, reduction_factor=3)
+    assert hb52.brackets(None) == 4
+    assert [hb52.rungs_of(b, None) for b in range(4)] == [[1, 3, 9, 27], [3, 9, 27], [9, 27], []]
+    # three finished trials per bracket with 0.0 at every step; a new one with 9.0 at step 27
+    # (minimize: the worst) is pruned there in bracket 2, and goes on in bracket 3
+    b2, b3 = (_numbers_in(hb52, b, 4) for b in (2, 3))
+    h = hist([tr(n, c1(*[0.0] * 52)) for n in b2[:3] + b3[:3]])
+    assert hb52.decide(h, tr(b2[3], c1(*[0.0] * 26, 9.0), R)) is PRUNE
+    assert hb52.decide(h, tr(b3[3], c1(*[0.0] * 26, 9.0), R)) is GO
 
 
 def test_assignment_is_deterministic_and_follows_the_budgets() -> None:

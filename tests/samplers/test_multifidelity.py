@@ -93,3 +93,29 @@ def test_before_enough_data_it_samples_at_random_and_is_reproducible() -> None:
 def test_errors(kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
         MultiFidelityTPESampler(**kwargs)
+
+
+def test_complete_trials_final_values_are_the_top_level_beyond_budgets() -> None:
+    # 3 complete trials trained to step 52 (final value = their step-52 report), 3 pruned at 27
+    # with better values there; budgets stop at 27, as the rungs of a 52-epoch Hyperband do.
+    done = [t(i, x, {1: 0.9, 27: 0.5, 52: v}, TrialState.COMPLETE)
+            for i, (x, v) in enumerate([(0.1, 0.30), (0.2, 0.20), (0.3, 0.25)])]
+    pruned = [t(3 + i, x, {1: 0.9, 27: v}) for i, (x, v) in enumerate([(0.7, 0.1), (0.8, 0.1),
+                                                                        (0.9, 0.1)])]
+    h = History(["minimize"], done + pruned, 6, [])
+    s = MultiFidelityTPESampler(min_points_in_model=3, budgets=[1, 3, 9, 27])
+    assert s.level(h) == float("inf")          # 3 trials have a final value: model those
+    assert MultiFidelityTPESampler(min_points_in_model=4, budgets=[1, 3, 9, 27]).level(h) == 27
+    assert MultiFidelityTPESampler(min_points_in_model=3).level(h) == float("inf")
+    # at the final level only the complete trials count, best first: x=0.2 (0.20), 0.3, 0.1
+    p = MultiFidelityTPESampler(seed=0, min_points_in_model=3, budgets=[1, 27], gamma=0.3,
+                                random_fraction=0.0)
+    prop = p.sample_joint(h, FrozenTrial.build(number=9, trial_id=9, state=TrialState.RUNNING),
+                          p.infer_space(h))
+    assert prop.state == {"mf_budget": "final"}
+    # a complete trial that stopped reporting at step 20 counts at budget 27 with its final value
+    from hyperscout.samplers.multifidelity import _Obs
+
+    o = _Obs(t(0, 0.5, {1: 0.9, 20: 0.4}, TrialState.COMPLETE), 1.0)
+    assert o.steps == [1, 20, float("inf")] and o.value_at(27) == 0.4 and o.value_at(20) == 0.4
+    assert _Obs(pruned[0], 1.0).value_at(52) is None  # a pruned trial never reached 52

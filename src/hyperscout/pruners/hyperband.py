@@ -3,7 +3,10 @@
 With ``R = max_resource / min_resource`` and ``eta``, there are ``B = floor(log_eta R) + 1``
 brackets; bracket ``b`` runs ASHA with minimum early-stopping rate ``b``, so bracket 0 prunes
 from the first rung and bracket ``B - 1`` never prunes (Li et al., "Hyperband", JMLR 2018;
-the asynchronous form of Li et al. 2020).
+the asynchronous form of Li et al. 2020). Bracket ``B - 1`` is Hyperband's ``s = 0`` bracket,
+its trials trained on the full budget, also when ``R`` is not a power of ``eta``: with
+``min_resource=1, max_resource=52, eta=3`` its ASHA rung would sit at 27, so it has no rungs
+(before 2026-11-24 it pruned at 27, as Optuna's ``HyperbandPruner`` does).
 
 Each trial belongs to one bracket, a pure function of its number and the seed: a 64-bit mix of
 ``(seed, number)`` modulo the total budget picks the bracket, with bracket ``b`` weighted by
@@ -142,8 +145,9 @@ class HyperbandPruner(Pruner):
         return n - 1  # unreachable
 
     def rungs_of(self, bracket: int, history: History | None) -> list[int]:
+        """The rung steps of ``bracket``; the last bracket has none (it never prunes)."""
         m = self._max_resource(history)
-        if m is None:
+        if m is None or bracket == self.brackets(history) - 1:  # type: ignore[operator]
             return []
         return rung_steps(self.min_resource, self.reduction_factor, bracket, m)  # type: ignore[arg-type]
 

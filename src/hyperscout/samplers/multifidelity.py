@@ -13,12 +13,17 @@ This sampler does that on a study's intermediate values:
 - **Budgets**: the steps given as ``budgets`` (e.g. the rungs of an ASHA or Hyperband pruner),
   or, with ``budgets=None``, any reported step.
 - **Value of a trial at budget b**: its report at the first step ``>= b`` (the rung value of
-  :mod:`hyperscout.pruners.asha`); a trial counts at ``b`` only if it reached it. Complete
-  trials that reported nothing count at every budget with their final value. Failed trials
-  count with whatever they reported. Running trials (other than the one asking) count with
-  the rungs they have passed, so parallel workers share what they learn early.
+  :mod:`hyperscout.pruners.asha`); a trial counts at ``b`` only if it reached it. A complete
+  trial trained on the full budget, so above its reports it has one more level, ``final``
+  (step ``inf``), where its value is its final objective value, and it counts at every budget
+  (with its final value at budgets beyond its last report). Failed trials count with whatever
+  they reported. Running trials (other than the one asking) count with the rungs they have
+  passed, so parallel workers share what they learn early.
 - **Level**: the largest budget that at least ``min_points_in_model`` trials reached (found
-  from the ``min_points_in_model``-th largest last step, ``O(n log n)``).
+  from the ``min_points_in_model``-th largest last step, ``O(n log n)``); once that many
+  trials are complete, the ``final`` level, whatever ``budgets`` lists. (Before 2026-11-24
+  the level was capped at the largest of ``budgets``, so with the rungs ``[1, 3, 9, 27]`` of a
+  52-epoch Hyperband the model never saw a full-budget value.)
 - **Model**: at that level, the best ``ceil(gamma * n)`` trials form the good group, the rest
   the bad group; a Parzen estimator is fitted to each in the codec's unit cube with the
   kernels of :mod:`hyperscout.samplers.tpe.parzen` (multivariate over the parameters every
@@ -26,7 +31,8 @@ This sampler does that on a study's intermediate values:
   with the largest ``l(x) / g(x)`` is proposed. A ``random_fraction`` of proposals are random
   (BOHB's safeguard), as are those before any level has enough points.
 
-The level used is stored with the trial as sampler state (``system_attrs["sampler:mf_budget"]``).
+The level used is stored with the trial as sampler state (``system_attrs["sampler:mf_budget"]``:
+the budget, or ``"final"``).
 """
 
 from __future__ import annotations
@@ -56,14 +62,13 @@ class _Obs:
         self.params = t.params
         self.dists = t.distributions
         iv = t.intermediate_values
-        if iv:
-            self.steps = sorted(iv)
-            self.values = [sign * float(iv[s]) for s in self.steps]
-        elif t.state is TrialState.COMPLETE and t.values:
-            self.steps = [math.inf]  # type: ignore[list-item]
-            self.values = [sign * float(t.values[0])]
-        else:
-            self.steps, self.values = [], []
+        self.steps = sorted(iv)
+        self.values = [sign * float(iv[s]) for s in self.steps]
+        if t.state is TrialState.COMPLETE and t.values:
+            # a complete trial trained on the full budget: its final value is the highest
+            # fidelity there is, above every reported step (level ``inf``, "final")
+            self.steps.append(math.inf)  # type: ignore[arg-type]
+            self.values.append(sign * float(t.values[0]))
 
     @property
     def last_step(self) -> float:
@@ -83,7 +88,8 @@ class MultiFidelityTPESampler(Sampler):
 
     Args:
         seed: An int (reproducible), a numpy Generator, or ``None``.
-        budgets: The steps the model may use as levels (``None``: any step).
+        budgets: The steps the model may use as levels (``None``: any step); the final
+            values of complete trials are a level above them in either case.
         min_points_in_model: Trials needed at a level to model it (default ``d + 2`` for ``d``
             parameters, at least 6).
         gamma: Fraction of the trials at the level in the good group (BOHB: 0.15).
@@ -186,7 +192,8 @@ class MultiFidelityTPESampler(Sampler):
 
     def level(self, history: History, exclude: int | None = None,
               n_params: int = 1) -> float | None:
-        """The budget the model would use now (``None``: no level has enough trials)."""
+        """The budget the model would use now (``inf``: complete trials' final values;
+        ``None``: no level has enough trials)."""
         self._sync(history)
         obs = self._observations(history, exclude)
         return self._level(obs, self._min_points(n_params))
@@ -204,7 +211,7 @@ class MultiFidelityTPESampler(Sampler):
         if len(lasts) < need or lasts[need - 1] == -math.inf:
             return None
         top = lasts[need - 1]  # `need` trials reached this step
-        if self.budgets is None:
+        if self.budgets is None or top == math.inf:
             return top
         i = bisect_right(self.budgets, top)
         return float(self.budgets[i - 1]) if i else None
@@ -229,7 +236,7 @@ class MultiFidelityTPESampler(Sampler):
         n_good = max(1, math.ceil(self.gamma * len(at)))
         params = _tpe_step(self._rng, space, [o.params for _, o in at], n_good,
                            self.n_ei_candidates, self.prior_weight, self.bandwidth_factor)
-        lvl = level if math.isfinite(level) else None
+        lvl: float | str = level if math.isfinite(level) else "final"
         return Proposal(params, {"mf_budget": lvl})
 
     def sample_one(
