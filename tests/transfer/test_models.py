@@ -8,7 +8,16 @@ import pytest
 from hyperscout.samplers.gp.likelihood import GaussianProcess
 from hyperscout.space import Categorical, Float
 from hyperscout.space.codec import SpaceCodec
-from hyperscout.transfer._gp import EnsembleGP, SubGP, _spec, loo_mean, propose_local, stacked
+from hyperscout.transfer._gp import (
+    EnsembleGP,
+    SubGP,
+    _spec,
+    loo_mean,
+    neighbourhood,
+    propose_trust_region,
+    stacked,
+    trust_region_radius,
+)
 from hyperscout.transfer._tpe import fit_pair, log_mixture
 
 SPACE = {"x": Float(0, 1), "y": Float(0, 1), "k": Categorical(["a", "b"])}
@@ -82,15 +91,49 @@ def test_a_stacked_gp_with_strength_zero_is_a_gp_on_the_current_data() -> None:
     assert st1.a == 1.0 and np.isfinite(st1.predict(X)[0]).all()
 
 
-def test_local_refinement_stays_near_the_incumbent_and_keeps_its_choices() -> None:
+def test_trust_region_step_stays_in_the_box_keeps_choices_and_avoids_seen_rows() -> None:
     codec, X, y = _data(20, seed=2)
     gp = _gp(codec, X, y)
     rng = np.random.default_rng(0)
-    row = propose_local(gp, codec, rng, X, X)
-    inc = X[int(np.argmin(gp.predict(X)[0]))]
-    assert np.abs(row[:2] - inc[:2]).max() <= 0.2 + 1e-12
-    assert row[2:].tolist() == inc[2:].tolist()
-    assert not np.any(np.all(np.abs(X - row) < 1e-9, axis=1))
+    inc = X[int(np.argmin(y))]
+    for radius in (0.2, 0.01):
+        row = propose_trust_region(gp, codec, rng, inc, radius, float(y.min()), X)
+        assert np.abs(row[:2] - inc[:2]).max() <= radius + 1e-12
+        assert row[2:].tolist() == inc[2:].tolist()
+        assert not np.any(np.all(np.abs(X - row) < 1e-12, axis=1))
+
+
+def test_trust_region_step_moves_towards_the_local_minimum() -> None:
+    # a GP on a bowl with its minimum at (0.3, 0.6): from an incumbent 0.05 away, a step in a
+    # box of half-width 0.1 lands closer to the minimum than the incumbent
+    codec, X, y = _data(40, seed=3)
+    gp = _gp(codec, X, y)
+    inc = np.array([0.35, 0.62, 1.0, 0.0])
+    best = float(gp.predict(inc[None, :])[0][0])  # the incumbent's value
+    row = propose_trust_region(gp, codec, np.random.default_rng(1), inc, 0.1, best, X)
+    assert np.hypot(row[0] - 0.3, row[1] - 0.6) < np.hypot(0.05, 0.02)
+
+
+def test_trust_region_radius_replays_failures_and_successes() -> None:
+    assert trust_region_radius([]) == 0.1
+    assert trust_region_radius([False]) == 0.05
+    assert trust_region_radius([True, True]) == 0.1  # two successes: no change yet
+    assert trust_region_radius([True] * 3) == 0.2
+    assert trust_region_radius([True] * 30) == 0.4  # capped
+    assert trust_region_radius([True, True, False, True]) == 0.05  # a failure resets the streak
+    # converged below the smallest half-width: start again
+    assert trust_region_radius([False] * 11) == pytest.approx(0.1 / 2**11)
+    assert trust_region_radius([False] * 12) == 0.1
+    with pytest.raises(ValueError, match="smallest"):
+        trust_region_radius([], initial=1.0, largest=0.5)
+
+
+def test_neighbourhood_takes_the_box_then_the_nearest_rows() -> None:
+    X = np.array([[0.5, 0.5], [0.55, 0.45], [0.9, 0.1], [0.65, 0.5], [0.0, 0.0]])
+    assert neighbourhood(X, X[0], 0.05, 1).tolist() == [0, 1]  # box half-width 0.1
+    assert neighbourhood(X, X[0], 0.05, 3).tolist() == [0, 1, 3]  # topped up, nearest first
+    assert neighbourhood(X, X[0], 0.5, 2).tolist() == [0, 1, 2, 3, 4]
+    assert neighbourhood(X[:0], X[0], 0.1, 3).tolist() == []
 
 
 def test_parzen_mixture_is_a_normalised_weighted_sum() -> None:

@@ -144,3 +144,5 @@ def test_bad_arguments_name_the_parameter() -> None:
         TransferSampler([p], n_initial=-1)
     with pytest.raises(ValueError, match="min_prior_weight=1.5"):
         TransferSampler([p], min_prior_weight=1.5)
+    with pytest.raises(ValueError, match="local_steps=-1"):
+        TransferSampler([p], local_steps=-1)
