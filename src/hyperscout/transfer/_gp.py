@@ -220,11 +220,11 @@ def trust_region_radius(outcomes: Sequence[bool], initial: float = TR_INITIAL,
 
     Example:
         >>> trust_region_radius([])
-        0.1
+        0.05
         >>> trust_region_radius([False, False])
-        0.025
+        0.0125
         >>> trust_region_radius([True, True, True])
-        0.2
+        0.1
     """
     if not (0 < smallest <= initial <= largest) or successes < 1:
         raise ValueError("trust_region_radius: need 0 < smallest <= initial <= largest and "
@@ -240,23 +240,6 @@ def trust_region_radius(outcomes: Sequence[bool], initial: float = TR_INITIAL,
             if r < smallest:
                 r = float(initial)
     return r
-
-
-def neighbourhood(X: np.ndarray, centre: np.ndarray, radius: float, n_min: int) -> np.ndarray:
-    """Indices of the rows of ``X`` inside the box of half-width ``2 radius`` around
-    ``centre``, topped up with the nearest other rows (Chebyshev distance) to at least
-    ``n_min``: the data of the local GP.
-
-    Example:
-        >>> X = np.array([[0.5, 0.5], [0.52, 0.49], [0.9, 0.1], [0.6, 0.6]])
-        >>> neighbourhood(X, X[0], 0.05, 3).tolist()
-        [0, 1, 3]
-    """
-    d = np.abs(np.asarray(X, dtype=float) - np.asarray(centre, dtype=float)).max(axis=1) \
-        if len(X) else np.zeros(0)
-    order = np.argsort(d, kind="stable")
-    k = max(int(np.count_nonzero(d <= 2.0 * radius)), min(int(n_min), len(d)))
-    return np.sort(order[:k])
 
 
 def quadratic_features(U: np.ndarray, full: bool) -> np.ndarray:
@@ -357,10 +340,12 @@ def propose_quadratic_step(X: np.ndarray, y: np.ndarray, codec: SpaceCodec,
                 if gap.min() > radius / 4 and (not len(avoid) or np.abs(
                         avoid[:, num] - x[num]).max(axis=1).min() > radius / 4):
                     return x, "stencil"
-    # the model's rows: those within 3 radii (the model stays local), the nearest 2 d + 1 at
-    # least, and at most twice the full quadratic's terms
-    k = min(max(int(np.count_nonzero(dist <= 3.0 * radius * (1 + 1e-9))), 1 + 2 * d),
-            2 * (1 + 2 * d + d * (d - 1) // 2), len(Xs))
+    # the model's rows: those within 3 radii (the model stays local), at least the nearest
+    # that a full quadratic needs (fewer rows give a separable or linear model, see
+    # fit_local_quadratic), and at most twice the full quadratic's terms
+    n_full = 1 + 2 * d + d * (d - 1) // 2
+    k = min(max(int(np.count_nonzero(dist <= 3.0 * radius * (1 + 1e-9))), n_full + 1),
+            2 * n_full, len(Xs))
     near = np.argsort(dist, kind="stable")[:k]
     half = max(float(dist[near].max()) if len(near) else 0.0, float(radius), 1e-12)
     U = (Xs[near][:, num] - centre[num]) / half
@@ -382,56 +367,3 @@ def propose_quadratic_step(X: np.ndarray, y: np.ndarray, codec: SpaceCodec,
         if not len(avoid) or not np.any(np.all(np.abs(avoid - x) < 1e-12, axis=1)):
             return x, "model"
     return x, "model"
-
-
-def propose_trust_region(model, codec: SpaceCodec, rng: np.random.Generator, centre: np.ndarray,
-                         radius: float, best: float, avoid: np.ndarray, *,
-                         var_offset: float = 0.0, n_candidates: int = 512,
-                         n_starts: int = 4,
-                         bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """Maximise the model's log-EI (against ``best``) inside the box of half-width ``radius``
-    around ``centre`` (numeric columns move, categorical choices stay the centre's): quasi-random
-    candidates in the box, then L-BFGS-B from the best few, within the box; rows in ``avoid``
-    (observed or pending) are not returned while another candidate is left. ``bounds``: the
-    feasible box per column (default the unit cube); the result is on ``codec``'s grid only
-    with the default bounds (in a :class:`LocalFrame`, round after mapping back).
-    """
-    from scipy.optimize import minimize
-
-    from hyperscout.samplers.gp.optimize import sobol
-
-    centre = np.asarray(centre, dtype=float)
-    num = np.flatnonzero(~codec.categorical_columns)
-    low, high = (np.zeros(len(centre)), np.ones(len(centre))) if bounds is None else bounds
-    lo = np.maximum(centre[num] - radius, low[num])
-    hi = np.minimum(centre[num] + radius, high[num])
-    C = np.repeat(centre[None, :], n_candidates, axis=0)
-    if len(num):
-        C[:, num] = lo + sobol(len(num), n_candidates, rng) * (hi - lo)
-    acq = Acquisition(model, "log_ei", float(best), var_offset=var_offset, var_floor=1e-12)
-    vals = np.where(np.isfinite(v := acq(C)), v, -np.inf)
-    starts = C[np.argsort(-vals, kind="stable")[:n_starts]]
-    found = [C]
-    if len(num):
-        for x0 in starts:
-            def negf(z: np.ndarray, x0: np.ndarray = x0) -> tuple[float, np.ndarray]:
-                x = x0.copy()
-                x[num] = z
-                val, grad = acq.value_and_grad(x[None, :])
-                if not np.isfinite(val[0]):
-                    return 1e6, np.zeros(len(num))
-                return -float(val[0]), -grad[0, num]
-
-            res = minimize(negf, x0[num], jac=True, method="L-BFGS-B",
-                           bounds=list(zip(lo, hi)), options={"maxiter": 100})
-            x = x0.copy()
-            x[num] = np.clip(res.x, lo, hi)
-            found.append(x[None, :])
-    R = np.vstack(found)
-    if bounds is None:
-        R = codec.round_to_grid(R)
-    F = np.where(np.isfinite(v := acq(R)), v, -np.inf)
-    if len(avoid):
-        seen = np.array([np.any(np.all(np.abs(avoid - r) < 1e-12, axis=1)) for r in R])
-        F = np.where(seen, -np.inf, F) if not seen.all() else F
-    return R[int(np.argmax(F))]

@@ -16,19 +16,24 @@ Three phases, decided per trial from the history alone (so every worker agrees):
    ``model="auto"`` picks as :class:`~hyperscout.samplers.AutoSampler` does: the GP for flat
    spaces of at most 24 one-hot columns and fewer than 250 complete trials, TPE otherwise.
    Parameters outside the joint space (conditional ones) are drawn by the base sampler.
-3. **Base sampler alone** when the priors' total weight falls below ``min_prior_weight``: the
-   current study's own evidence has overruled them, and the study continues exactly as a cold
-   one would (bounded negative transfer).
-4. **Trust-region refinement** (GP path, while the priors keep weight): after the design,
-   ``local_steps`` of every ``local_steps + 1`` trials maximise log-EI of a *local* GP (fitted
-   on the current study's trials near its incumbent only) inside a box around the incumbent
-   (:func:`~hyperscout.transfer._gp.propose_trust_region`); the box halves after a step that
-   did not improve and doubles after three that did
-   (:func:`~hyperscout.transfer._gp.trust_region_radius`). The remaining trials are global
-   steps of the transfer model. Why: a related prior's optimum is usually a little off, so the
-   transferred model localises the optimum's basin early but keeps some pull towards the
-   priors' optima there; the current study's own data, modelled locally, converges to *its*
-   optimum (benchmarks/RESULTS.md, issue 9).
+3. **Base sampler** for the global steps when the priors' total weight falls below
+   ``min_prior_weight``: the current study's own evidence has overruled them, and no prior
+   informs any later trial (bounded negative transfer).
+4. **Trust-region refinement** (GP path): after the design, ``local_steps`` of every
+   ``local_steps + 1`` trials refine around the current study's best point
+   (:func:`~hyperscout.transfer._gp.propose_quadratic_step`): a local quadratic model of the
+   trials near it, minimised inside a box of half-width ``r`` (Powell-style model-based
+   derivative-free refinement; while fewer than ``2 d + 1`` trials lie near the incumbent, the
+   step is the next point of the stencil ``incumbent +- r e_i``). ``r`` follows the outcomes of
+   the earlier model steps (:func:`~hyperscout.transfer._gp.trust_region_radius`: halved after
+   a failure, doubled after three successes). These steps use no prior, so they run whatever
+   the weights (if no prior carries over into the current space, the base sampler does
+   everything); of the remaining (global) trials every other one is the base sampler's even
+   while the priors keep weight, so a misleading prior is also tested outside its favourite
+   region. Why: a related prior's optimum is usually a little off, so the transferred model
+   localises the optimum's basin early but keeps some pull towards the priors' optima there
+   (benchmarks/RESULTS.md, issue 9); the current study's own data, modelled locally, converge
+   to *its* optimum.
 
 The weights used for a trial are stored with it (``system_attrs["sampler:transfer"]``).
 """
@@ -198,11 +203,13 @@ class TransferSampler(Sampler):
                 kind = self._kind(history, space)
                 w = self.weights(history, space, kind)
                 j = len(complete) - len(self.design)  # steps since the design
-                local_slot = (kind == "gp" and self.local_steps > 0 and j > 0
+                carried = any(m is not None for m in self._prior_models(space, kind))
+                local_slot = (carried and kind == "gp" and self.local_steps > 0 and j > 0
                               and len(complete) >= 3 and j % (self.local_steps + 1) != 0)
                 if local_slot:
                     # refinement around the current study's own incumbent: it uses no prior
-                    # (see the module docstring), so it runs whatever the weights
+                    # (see the module docstring), so it runs whatever the weights, as long as
+                    # some prior carries over into this space at all
                     mode = "gp-local"
                 elif w is not None and w[:-1].sum() >= self.min_prior_weight and not (
                         kind == "gp" and self.local_steps > 0 and j > 0
@@ -388,10 +395,10 @@ class TransferSampler(Sampler):
         return codec.decode(row), {}
 
     def _trust_region_step(self, history: History, codec: SpaceCodec, X: np.ndarray,
-                           y: np.ndarray, avoid: np.ndarray) -> np.ndarray:
+                           y: np.ndarray, avoid: np.ndarray) -> tuple[np.ndarray, str]:
         """One trust-region step (module docstring, phase 4): the region's half-width from the
-        outcomes of the earlier local steps, a GP on the trials near the incumbent, log-EI
-        maximised in the region."""
+        outcomes of the earlier model steps, then a stencil point or the minimiser of a local
+        quadratic model; returns the row and ``"stencil"`` or ``"model"``."""
         from hyperscout.transfer._gp import propose_quadratic_step, trust_region_radius
 
         radius = trust_region_radius(local_outcomes(history))
@@ -411,9 +418,9 @@ def make_child(seed: SeedLike) -> int:
 
 
 def local_outcomes(history: History) -> list[bool]:
-    """For each complete trial proposed by a trust-region step (``"model": "gp-local"`` in its
-    ``sampler:transfer`` attributes), in trial order: did it improve on every complete trial
-    numbered before it? (Minimisation scale; the input of
+    """For each complete trial proposed by a trust-region model step (``"model": "gp-local"``
+    in its ``sampler:transfer`` attributes, stencil points left out), in trial order: did it
+    improve on every complete trial numbered before it? (Minimisation scale; the input of
     :func:`~hyperscout.transfer._gp.trust_region_radius`.)"""
     sign = history.sign()
     best = np.inf
