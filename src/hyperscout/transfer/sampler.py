@@ -16,9 +16,9 @@ Three phases, decided per trial from the history alone (so every worker agrees):
    ``model="auto"`` picks as :class:`~hyperscout.samplers.AutoSampler` does: the GP for flat
    spaces of at most 24 one-hot columns and fewer than 250 complete trials, TPE otherwise.
    Parameters outside the joint space (conditional ones) are drawn by the base sampler.
-3. **Base sampler** for the global steps when the priors' total weight falls below
-   ``min_prior_weight``: the current study's own evidence has overruled them, and no prior
-   informs any later trial (bounded negative transfer).
+3. **Base sampler alone** when the priors' total weight falls below ``min_prior_weight``: the
+   current study's own evidence has overruled them, and the study continues as a cold one
+   would, on all its observations (bounded negative transfer).
 4. **Trust-region refinement** (GP path): after the design, ``local_steps`` of every
    ``local_steps + 1`` trials refine around the current study's best point
    (:func:`~hyperscout.transfer._gp.propose_quadratic_step`): a local quadratic model of the
@@ -26,11 +26,12 @@ Three phases, decided per trial from the history alone (so every worker agrees):
    derivative-free refinement; while fewer than ``2 d + 1`` trials lie near the incumbent, the
    step is the next point of the stencil ``incumbent +- r e_i``). ``r`` follows the outcomes of
    the earlier model steps (:func:`~hyperscout.transfer._gp.trust_region_radius`: halved after
-   a failure, doubled after three successes). These steps use no prior, so they run whatever
-   the weights (if no prior carries over into the current space, the base sampler does
-   everything); of the remaining (global) trials every other one is the base sampler's even
-   while the priors keep weight, so a misleading prior is also tested outside its favourite
-   region. Why: a related prior's optimum is usually a little off, so the transferred model
+   a failure, doubled after three successes). The steps use no prior's model, but they run
+   only while the priors keep weight (phase 3 still hands everything to the base sampler):
+   refining around an incumbent that a misleading prior led to would otherwise hold the study
+   in that prior's basin (seen on hartmann3 with the mirrored prior). Of the remaining
+   (global) trials every other one is the base sampler's even while the priors keep weight,
+   so a misleading prior is also tested outside its favourite region. Why: a related prior's optimum is usually a little off, so the transferred model
    localises the optimum's basin early but keeps some pull towards the priors' optima there
    (benchmarks/RESULTS.md, issue 9); the current study's own data, modelled locally, converge
    to *its* optimum.
@@ -203,21 +204,18 @@ class TransferSampler(Sampler):
                 kind = self._kind(history, space)
                 w = self.weights(history, space, kind)
                 j = len(complete) - len(self.design)  # steps since the design
-                carried = any(m is not None for m in self._prior_models(space, kind))
-                local_slot = (carried and kind == "gp" and self.local_steps > 0 and j > 0
+                local_slot = (kind == "gp" and self.local_steps > 0 and j > 0
                               and len(complete) >= 3 and j % (self.local_steps + 1) != 0)
-                if local_slot:
-                    # refinement around the current study's own incumbent: it uses no prior
-                    # (see the module docstring), so it runs whatever the weights, as long as
-                    # some prior carries over into this space at all
-                    mode = "gp-local"
-                elif w is not None and w[:-1].sum() >= self.min_prior_weight and not (
-                        kind == "gp" and self.local_steps > 0 and j > 0
-                        and (j // (self.local_steps + 1)) % 2 == 0):
-                    # every other global step is the base sampler's even while the priors
-                    # keep weight: the current study's data then also come from outside the
-                    # priors' favourite region, where a misleading prior is found out
-                    mode = kind
+                if w is not None and w[:-1].sum() >= self.min_prior_weight:
+                    if local_slot:
+                        mode = "gp-local"  # refine around the incumbent, see the doc
+                    elif not (kind == "gp" and self.local_steps > 0 and j > 0
+                              and (j // (self.local_steps + 1)) % 2 == 0):
+                        # every other global step is the base sampler's even while the
+                        # priors keep weight: the current study's data then also come from
+                        # outside the priors' favourite region, where a misleading prior is
+                        # found out
+                        mode = kind
         self._plan = (history, mode, space, w)
         return self._plan
 
