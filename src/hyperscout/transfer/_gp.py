@@ -5,6 +5,10 @@ The ensemble's posterior at ``x`` is ``mean = sum_k w_k mu_k(x)``, ``var = sum_k
 on the robust-transformed values of its own study (so scales do not matter), and a prior's GP
 sees only the columns of the parameters it has (:mod:`hyperscout.transfer._data`), so it is
 flat along new parameters. The acquisition (log-EI) and its optimiser are the GP sampler's.
+
+The trust-region refinement of the sampler's phase 4 is here too: :func:`trust_region_radius`
+(the box's half-width from the history) and :func:`propose_quadratic_step` (a stencil point or
+the minimiser of a local quadratic model, :func:`fit_local_quadratic`).
 """
 
 from __future__ import annotations

@@ -188,7 +188,7 @@ class TransferSampler(Sampler):
 
     def _make_plan(self, history: History):
         """``(history, mode, space, weights)`` for this snapshot; mode is ``"base"``,
-        ``"gp"`` or ``"tpe"``."""
+        ``"gp"``, ``"gp-local"`` (a trust-region step) or ``"tpe"``."""
         # the plan keeps its history alive, so ``is`` cannot match a new snapshot at a reused id
         if self._plan is not None and self._plan[0] is history:
             return self._plan
