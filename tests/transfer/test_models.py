@@ -8,7 +8,16 @@ import pytest
 from hyperscout.samplers.gp.likelihood import GaussianProcess
 from hyperscout.space import Categorical, Float
 from hyperscout.space.codec import SpaceCodec
-from hyperscout.transfer._gp import EnsembleGP, SubGP, _spec, loo_mean, propose_local, stacked
+from hyperscout.transfer._gp import (
+    EnsembleGP,
+    SubGP,
+    _spec,
+    fit_local_quadratic,
+    loo_mean,
+    propose_quadratic_step,
+    stacked,
+    trust_region_radius,
+)
 from hyperscout.transfer._tpe import fit_pair, log_mixture
 
 SPACE = {"x": Float(0, 1), "y": Float(0, 1), "k": Categorical(["a", "b"])}
@@ -82,15 +91,70 @@ def test_a_stacked_gp_with_strength_zero_is_a_gp_on_the_current_data() -> None:
     assert st1.a == 1.0 and np.isfinite(st1.predict(X)[0]).all()
 
 
-def test_local_refinement_stays_near_the_incumbent_and_keeps_its_choices() -> None:
-    codec, X, y = _data(20, seed=2)
-    gp = _gp(codec, X, y)
+def test_local_quadratic_is_exact_on_quadratics_full_separable_and_linear() -> None:
     rng = np.random.default_rng(0)
-    row = propose_local(gp, codec, rng, X, X)
-    inc = X[int(np.argmin(gp.predict(X)[0]))]
-    assert np.abs(row[:2] - inc[:2]).max() <= 0.2 + 1e-12
+    A = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, 0.3], [0.0, 0.3, 3.0]])
+    b = np.array([0.5, -1.0, 0.2])
+
+    def q(U):
+        return 1.5 + U @ b + 0.5 * np.einsum("ni,ij,nj->n", U, A, U)
+
+    U = rng.uniform(-1, 1, (14, 3))  # > 10 terms: full quadratic
+    f, g = fit_local_quadratic(U, q(U))
+    Z = rng.uniform(-1, 1, (5, 3))
+    assert np.allclose(f(Z), q(Z), atol=1e-6)
+    assert np.allclose(g(Z), b + Z @ A, atol=1e-6)
+    D = np.diag(np.diag(A))  # 8 rows: separable model, exact on a separable quadratic
+    U8 = U[:8]
+    f, _ = fit_local_quadratic(U8, 1.5 + U8 @ b + 0.5 * np.einsum("ni,ij,nj->n", U8, D, U8))
+    assert np.allclose(f(Z), 1.5 + Z @ b + 0.5 * np.einsum("ni,ij,nj->n", Z, D, Z), atol=1e-6)
+    U4 = U[:4]  # 4 rows in 3-d: a linear model
+    f, g = fit_local_quadratic(U4, 2.0 + U4 @ b)
+    assert np.allclose(g(Z), b, atol=1e-6) and np.allclose(f(Z), 2.0 + Z @ b, atol=1e-6)
+
+
+def _bowl_rows(n, centre, spread, seed):
+    codec = SpaceCodec(SPACE, onehot=True)
+    rng = np.random.default_rng(seed)
+    xy = np.clip(centre + rng.uniform(-spread, spread, (n, 2)), 0, 1)
+    params = [{"x": float(a), "y": float(b), "k": "a"} for a, b in xy]
+    X = codec.encode(params)
+    return codec, X, (X[:, 0] - 0.3) ** 2 + 2 * (X[:, 1] - 0.6) ** 2
+
+
+def test_quadratic_step_starts_with_the_stencil_then_moves_to_the_minimum() -> None:
+    codec, X, y = _bowl_rows(1, np.array([0.35, 0.62]), 0.0, 0)
+    rng = np.random.default_rng(0)
+    row, step = propose_quadratic_step(X, y, codec, rng, X[0], 0.05, X)
+    assert step == "stencil"
+    assert row[0] == pytest.approx(0.40) and row[1] == pytest.approx(0.62)
+    assert row[2:].tolist() == X[0, 2:].tolist()  # the categorical choice is kept
+    # with enough rows near the incumbent: a model step, inside the box, nearer the minimum
+    codec, X, y = _bowl_rows(12, np.array([0.35, 0.62]), 0.05, 1)
+    inc = X[int(np.argmin(y))]
+    row, step = propose_quadratic_step(X, y, codec, rng, inc, 0.1, X)
+    assert step == "model"
+    assert np.abs(row[:2] - inc[:2]).max() <= 0.1 + 1e-9
+    assert row[0] == pytest.approx(0.3, abs=1e-4) and row[1] == pytest.approx(0.6, abs=1e-4)
     assert row[2:].tolist() == inc[2:].tolist()
-    assert not np.any(np.all(np.abs(X - row) < 1e-9, axis=1))
+    # a small box with no rows in it: a stencil point again, at the box's edge
+    row, step = propose_quadratic_step(X, y, codec, rng, inc, 0.001, X)
+    assert step == "stencil"
+    assert np.abs(row[:2] - inc[:2]).max() == pytest.approx(0.001)
+
+
+def test_trust_region_radius_replays_failures_and_successes() -> None:
+    assert trust_region_radius([]) == 0.05
+    assert trust_region_radius([False]) == 0.025
+    assert trust_region_radius([True, True]) == 0.05  # two successes: no change yet
+    assert trust_region_radius([True] * 3) == 0.1
+    assert trust_region_radius([True] * 30) == 0.4  # capped
+    assert trust_region_radius([True, True, False, True]) == 0.025  # a failure resets the streak
+    # converged below the smallest half-width: start again
+    assert trust_region_radius([False] * 7) == pytest.approx(0.05 / 2**7)
+    assert trust_region_radius([False] * 8) == 0.05
+    with pytest.raises(ValueError, match="smallest"):
+        trust_region_radius([], initial=1.0, largest=0.5)
 
 
 def test_parzen_mixture_is_a_normalised_weighted_sum() -> None:

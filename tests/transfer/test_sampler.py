@@ -144,3 +144,34 @@ def test_bad_arguments_name_the_parameter() -> None:
         TransferSampler([p], n_initial=-1)
     with pytest.raises(ValueError, match="min_prior_weight=1.5"):
         TransferSampler([p], min_prior_weight=1.5)
+    with pytest.raises(ValueError, match="local_steps=-1"):
+        TransferSampler([p], local_steps=-1)
+
+
+def test_local_outcomes_count_model_steps_only_against_the_best_so_far() -> None:
+    from hyperscout.space import Float
+    from hyperscout.transfer.sampler import local_outcomes
+    from hyperscout.trial import FrozenTrial
+
+    def mk(i, v, step=None):
+        attrs = {} if step is None else {"sampler:transfer": {"model": "gp-local", "step": step}}
+        return FrozenTrial.build(number=i, trial_id=i, state=hs.TrialState.COMPLETE,
+                                 params={"x": 0.1 * i}, distributions={"x": Float(0, 1)},
+                                 values=[v], system_attrs=attrs)
+
+    trials = [mk(0, 5.0), mk(1, 4.0, "model"), mk(2, 3.0, "stencil"), mk(3, 3.5, "model"),
+              mk(4, 2.0, "model"), mk(5, 2.0, "model")]
+    assert local_outcomes(_history_of(trials)) == [True, False, True, False]
+    more = [*trials, mk(6, 6.0, "model")]
+    maxi = History(("maximize",), more, len(more), [])
+    assert local_outcomes(maxi) == [False, False, False, False, True]
+
+
+def test_warm_study_refines_around_its_incumbent_on_the_gp_path() -> None:
+    old = _prior_study(_quad((1.0, 2.0)), n=30, seed=1)
+    study = hs.create_study(seed=0, warm_start=[old])
+    study.optimize(_quad((1.3, 1.8)), n_trials=20)
+    steps = [(t.system_attrs.get("sampler:transfer") or {}) for t in study.trials[5:]]
+    assert sum(s.get("model") == "gp-local" for s in steps) >= 10
+    assert {s.get("step") for s in steps if s.get("model") == "gp-local"} <= {"stencil", "model"}
+    assert study.best_value < 1e-2  # the shifted optimum, not the prior's (0.13 away)

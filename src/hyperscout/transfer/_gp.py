@@ -5,6 +5,10 @@ The ensemble's posterior at ``x`` is ``mean = sum_k w_k mu_k(x)``, ``var = sum_k
 on the robust-transformed values of its own study (so scales do not matter), and a prior's GP
 sees only the columns of the parameters it has (:mod:`hyperscout.transfer._data`), so it is
 flat along new parameters. The acquisition (log-EI) and its optimiser are the GP sampler's.
+
+The trust-region refinement of the sampler's phase 4 is here too: :func:`trust_region_radius`
+(the box's half-width from the history) and :func:`propose_quadratic_step` (a stencil point or
+the minimiser of a local quadratic model, :func:`fit_local_quadratic`).
 """
 
 from __future__ import annotations
@@ -197,29 +201,173 @@ def stacked(prior: EnsembleGP, strength: float, codec: SpaceCodec, X: np.ndarray
                      _spec(codec), rng, start)
 
 
-LOCAL_RADII = (0.2, 0.05, 0.01)
-"""Half-widths (unit-cube scale) of the boxes the local refinement step samples around the
-incumbent."""
+TR_INITIAL = 0.05
+"""Starting half-width (unit-cube scale) of the trust region around the incumbent."""
+TR_MIN = 2.0 ** -12
+"""Below this half-width the region has converged and starts again at ``TR_INITIAL``."""
+TR_MAX = 0.4
+"""Largest half-width."""
+TR_SUCCESSES = 3
+"""Consecutive improving local steps that double the half-width."""
 
 
-def propose_local(model, codec: SpaceCodec, rng: np.random.Generator, X_obs: np.ndarray,
-                  avoid: np.ndarray, n_candidates: int = 768) -> np.ndarray:
-    """Local refinement: maximise the model's log-EI over candidates in boxes of several sizes
-    around the best observed point (numeric columns moved, categorical choices kept), so the
-    study converges on *its* optimum once the transferred region is found."""
-    mean_obs = model.predict(X_obs)[0]
-    inc = X_obs[int(np.argmin(mean_obs))]
-    num = ~codec.categorical_columns
-    per = n_candidates // len(LOCAL_RADII)
-    cands = []
-    for r in LOCAL_RADII:
-        C = np.repeat(inc[None, :], per, axis=0)
-        C[:, num] = np.clip(C[:, num] + rng.uniform(-r, r, (per, int(num.sum()))), 0.0, 1.0)
-        cands.append(C)
-    C = codec.round_to_grid(np.vstack(cands))
-    acq = Acquisition(model, "log_ei", float(mean_obs.min()), var_floor=1e-12)
-    vals = acq(C)
-    if len(avoid):
-        seen = np.array([np.any(np.all(np.abs(avoid - c) < 1e-9, axis=1)) for c in C])
-        vals = np.where(seen, -np.inf, vals)
-    return C[int(np.argmax(vals))]
+def trust_region_radius(outcomes: Sequence[bool], initial: float = TR_INITIAL,
+                        smallest: float = TR_MIN, largest: float = TR_MAX,
+                        successes: int = TR_SUCCESSES) -> float:
+    """Half-width of the trust region after the local steps' ``outcomes`` (``True``: the step
+    improved the incumbent), replayed in order (a TuRBO-style rule, Eriksson et al. 2019, made
+    stricter for noise-free refinement): every failure halves the half-width, ``successes``
+    consecutive improvements double it (at most ``largest``), and a half-width that falls below
+    ``smallest`` starts again at ``initial`` (the region has converged).
+
+    A pure function of the history, so every worker agrees on the region.
+
+    Example:
+        >>> trust_region_radius([])
+        0.05
+        >>> trust_region_radius([False, False])
+        0.0125
+        >>> trust_region_radius([True, True, True])
+        0.1
+    """
+    if not (0 < smallest <= initial <= largest) or successes < 1:
+        raise ValueError("trust_region_radius: need 0 < smallest <= initial <= largest and "
+                         f"successes >= 1 (got {smallest}, {initial}, {largest}, {successes})")
+    r, streak = float(initial), 0
+    for ok in outcomes:
+        if ok:
+            streak += 1
+            if streak >= successes:
+                r, streak = min(2.0 * r, largest), 0
+        else:
+            r, streak = r / 2.0, 0
+            if r < smallest:
+                r = float(initial)
+    return r
+
+
+def quadratic_features(U: np.ndarray, full: bool) -> np.ndarray:
+    """Design matrix of a quadratic model in the columns of ``U``: ``1, u_i, u_i^2`` and, with
+    ``full``, the cross terms ``u_i u_j`` (``i < j``).
+
+    Example:
+        >>> quadratic_features(np.array([[2.0, 3.0]]), full=True).tolist()
+        [[1.0, 2.0, 3.0, 4.0, 9.0, 6.0]]
+    """
+    U = np.atleast_2d(np.asarray(U, dtype=float))
+    cols = [np.ones((len(U), 1)), U, U * U]
+    if full:
+        i, j = np.triu_indices(U.shape[1], k=1)
+        cols.append(U[:, i] * U[:, j])
+    return np.hstack(cols)
+
+
+def fit_local_quadratic(U: np.ndarray, y: np.ndarray, ridge: float = 1e-10):
+    """Least-squares quadratic model of ``y`` on local coordinates ``U`` (centred and scaled
+    so that the neighbourhood spans about ``[-1, 1]``): full if there are more rows than
+    full-quadratic terms, separable (no cross terms) if more rows than ``1 + 2 d``, linear
+    otherwise. ``ridge`` (relative to the values' spread) keeps it defined on few rows.
+    Returns ``(f, grad)``: the model's value and gradient at rows of local coordinates.
+
+    Example:
+        >>> U = np.random.default_rng(0).uniform(-1, 1, (12, 2))
+        >>> f, g = fit_local_quadratic(U, ((U - 0.3) ** 2).sum(axis=1) + 1.0)
+        >>> z = np.array([[0.3, 0.3]])
+        >>> round(float(f(z)[0]), 6), np.abs(g(z)).max() < 1e-6
+        (1.0, np.True_)
+    """
+    U = np.atleast_2d(np.asarray(U, dtype=float))
+    y = np.asarray(y, dtype=float)
+    n, d = U.shape
+    n_full = 1 + 2 * d + d * (d - 1) // 2
+    if n > n_full:
+        kind = "full"
+    elif n > 1 + 2 * d:
+        kind = "separable"
+    else:
+        kind = "linear"
+    if kind == "linear":
+        A = np.hstack([np.ones((n, 1)), U])
+    else:
+        A = quadratic_features(U, full=kind == "full")
+    spread = float(np.ptp(y)) if n > 1 else 1.0
+    scale = max(spread, 1e-300)
+    reg = ridge * np.eye(A.shape[1])
+    reg[0, 0] = 0.0
+    coef = np.linalg.solve(A.T @ A + reg, A.T @ (y / scale)) * scale
+    lin = coef[1: 1 + d]
+    sq = coef[1 + d: 1 + 2 * d] if kind != "linear" else np.zeros(d)
+    H = np.diag(2.0 * sq)
+    if kind == "full":
+        i, j = np.triu_indices(d, k=1)
+        H[i, j] = H[j, i] = coef[1 + 2 * d:]
+
+    def f(Z: np.ndarray) -> np.ndarray:
+        Z = np.atleast_2d(Z)
+        return coef[0] + Z @ lin + 0.5 * np.einsum("ni,ij,nj->n", Z, H, Z)
+
+    def grad(Z: np.ndarray) -> np.ndarray:
+        return lin + np.atleast_2d(Z) @ H
+
+    return f, grad
+
+
+def propose_quadratic_step(X: np.ndarray, y: np.ndarray, codec: SpaceCodec,
+                           rng: np.random.Generator, centre: np.ndarray, radius: float,
+                           avoid: np.ndarray, n_starts: int = 8) -> tuple[np.ndarray, str]:
+    """A model-based trust-region step (Powell-style derivative-free refinement): minimise a
+    local quadratic model (:func:`fit_local_quadratic` on the rows nearest ``centre``, the
+    numeric columns) inside the box of half-width ``radius`` around ``centre``; categorical
+    choices stay the centre's. Rows in ``avoid`` are not returned while another is left (a
+    random point of the box replaces a repeat).
+    """
+    from scipy.optimize import minimize
+
+    centre = np.asarray(centre, dtype=float)
+    num = np.flatnonzero(~codec.categorical_columns)
+    if not len(num):
+        return centre.copy(), "model"
+    d = len(num)
+    cat = np.asarray(codec.categorical_columns, dtype=bool)
+    same = np.all(np.abs(X[:, cat] - centre[cat]) < 1e-12, axis=1)  # all rows if no categorical
+    Xs, ys = X[same], y[same]
+    dist = np.abs(Xs[:, num] - centre[num]).max(axis=1)
+    if np.count_nonzero(dist <= 2.0 * radius * (1 + 1e-9)) < 1 + 2 * d:
+        # too few rows near the centre for a model: the next point of the stencil
+        # centre +- radius e_i (Powell's initial interpolation set) that has no row near it
+        for i in range(d):
+            for sign in (1.0, -1.0):
+                x = centre.copy()
+                x[num[i]] = np.clip(centre[num[i]] + sign * radius, 0.0, 1.0)
+                x = codec.round_to_grid(x[None, :])[0]
+                gap = np.abs(Xs[:, num] - x[num]).max(axis=1) if len(Xs) else np.ones(1)
+                if gap.min() > radius / 4 and (not len(avoid) or np.abs(
+                        avoid[:, num] - x[num]).max(axis=1).min() > radius / 4):
+                    return x, "stencil"
+    # the model's rows: those within 3 radii (the model stays local), at least the nearest
+    # that a full quadratic needs (fewer rows give a separable or linear model, see
+    # fit_local_quadratic), and at most twice the full quadratic's terms
+    n_full = 1 + 2 * d + d * (d - 1) // 2
+    k = min(max(int(np.count_nonzero(dist <= 3.0 * radius * (1 + 1e-9))), n_full + 1),
+            2 * n_full, len(Xs))
+    near = np.argsort(dist, kind="stable")[:k]
+    half = max(float(dist[near].max()) if len(near) else 0.0, float(radius), 1e-12)
+    U = (Xs[near][:, num] - centre[num]) / half
+    f, g = fit_local_quadratic(U, ys[near])
+    lo = np.maximum(-radius, -centre[num]) / half
+    hi = np.minimum(radius, 1.0 - centre[num]) / half
+    starts = np.vstack([np.zeros(d), lo + rng.random((n_starts - 1, d)) * (hi - lo)])
+    best_z, best_v = np.zeros(d), np.inf
+    for z0 in starts:
+        res = minimize(lambda z: (float(f(z)[0]), g(z)[0]), z0, jac=True, method="L-BFGS-B",
+                       bounds=list(zip(lo, hi)), options={"maxiter": 200})
+        if res.fun < best_v:
+            best_z, best_v = np.clip(res.x, lo, hi), float(res.fun)
+    rows = [best_z] + [lo + rng.random(d) * (hi - lo) for _ in range(16)]
+    for z in rows:
+        x = centre.copy()
+        x[num] = np.clip(centre[num] + z * half, 0.0, 1.0)
+        x = codec.round_to_grid(x[None, :])[0]
+        if not len(avoid) or not np.any(np.all(np.abs(avoid - x) < 1e-12, axis=1)):
+            return x, "model"
+    return x, "model"
