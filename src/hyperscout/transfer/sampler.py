@@ -31,8 +31,9 @@ Three phases, decided per trial from the history alone (so every worker agrees):
    refining around an incumbent that a misleading prior led to would otherwise hold the study
    in that prior's basin (seen on hartmann3 with the mirrored prior). Of the remaining
    (global) trials every other one is the base sampler's even while the priors keep weight,
-   so a misleading prior is also tested outside its favourite region. Why: a related prior's optimum is usually a little off, so the transferred model
-   localises the optimum's basin early but keeps some pull towards the priors' optima there
+   so a misleading prior is also tested outside its favourite region. Why: a related prior's
+   optimum is usually a little off, so the transferred model localises the optimum's basin
+   early but keeps some pull towards the priors' optima there
    (benchmarks/RESULTS.md, issue 9); the current study's own data, modelled locally, converge
    to *its* optimum.
 
@@ -204,13 +205,12 @@ class TransferSampler(Sampler):
                 kind = self._kind(history, space)
                 w = self.weights(history, space, kind)
                 j = len(complete) - len(self.design)  # steps since the design
-                local_slot = (kind == "gp" and self.local_steps > 0 and j > 0
-                              and len(complete) >= 3 and j % (self.local_steps + 1) != 0)
+                cycle = self.local_steps + 1
+                cycling = kind == "gp" and self.local_steps > 0 and j > 0
                 if w is not None and w[:-1].sum() >= self.min_prior_weight:
-                    if local_slot:
+                    if cycling and len(complete) >= 3 and j % cycle != 0:
                         mode = "gp-local"  # refine around the incumbent, see the doc
-                    elif not (kind == "gp" and self.local_steps > 0 and j > 0
-                              and (j // (self.local_steps + 1)) % 2 == 0):
+                    elif not (cycling and (j // cycle) % 2 == 0):
                         # every other global step is the base sampler's even while the
                         # priors keep weight: the current study's data then also come from
                         # outside the priors' favourite region, where a misleading prior is

@@ -258,6 +258,19 @@ def local_search(
     return X, F
 
 
+def seen_rows(X: np.ndarray, avoid: np.ndarray | None) -> np.ndarray:
+    """Boolean mask of the rows of ``X`` that equal (to 1e-9) a row of ``avoid``.
+
+    Example:
+        >>> seen_rows(np.array([[0.0, 1.0], [0.5, 0.5]]), np.array([[0.5, 0.5]])).tolist()
+        [False, True]
+    """
+    if avoid is None or len(avoid) == 0:
+        return np.zeros(len(X), dtype=bool)
+    return np.array([bool(np.any(np.all(np.abs(avoid - x) < 1e-9, axis=1))) for x in X],
+                    dtype=bool).reshape(len(X))
+
+
 def optimize_acquisition(
     acq_values: Callable[[np.ndarray], np.ndarray],
     value_and_grad: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
@@ -319,10 +332,7 @@ def optimize_acquisition(
     RX = np.vstack(results_x)
     RF = np.concatenate(results_f)
     order = np.argsort(-RF, kind="stable")
-    ok = np.ones(len(RX), dtype=bool)
-    if avoid is not None and len(avoid):
-        for i in np.flatnonzero(ok):
-            ok[i] = not np.any(np.all(np.abs(avoid - RX[i]) < 1e-9, axis=1))
+    ok = ~seen_rows(RX, avoid)
     for i in order:
         if ok[i]:
             return RX[i], float(RF[i])

@@ -64,7 +64,12 @@ from hyperscout.samplers.gp.constraints import (
 )
 from hyperscout.samplers.gp.kernels import KernelSpec
 from hyperscout.samplers.gp.likelihood import NOISE_FLOOR, GaussianProcess, fit
-from hyperscout.samplers.gp.optimize import SearchLayout, optimize_acquisition, sobol
+from hyperscout.samplers.gp.optimize import (
+    SearchLayout,
+    optimize_acquisition,
+    seen_rows,
+    sobol,
+)
 from hyperscout.samplers.gp.transforms import robust_transform
 from hyperscout.space.codec import SpaceCodec
 from hyperscout.space.distributions import Categorical, Distribution
@@ -349,8 +354,7 @@ class GPSampler(Sampler):
         candidates (the epsilon-PF step); ``None`` if every candidate was observed already."""
         X = np.vstack([layout.random(self.n_candidates // 2, rng),
                        layout.perturb(incumbents, max(self.n_candidates // 8, 1), rng)])
-        seen = np.array([np.any(np.all(np.abs(avoid - x) < 1e-9, axis=1)) for x in X])
-        X = X[~seen]
+        X = X[~seen_rows(X, avoid)]
         if len(X) == 0:
             return None
         mean, var = gp.predict(X)

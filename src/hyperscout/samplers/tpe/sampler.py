@@ -85,8 +85,8 @@ class TPESampler(Sampler):
         constant_liar: Count running trials (other than the one being sampled) as bad
             observations, so parallel workers do not propose the same point; they then also
             count in the good/bad split size and towards ``n_startup_trials`` (as in Optuna).
-            Rounds of 8 parallel suggestions, 14 tasks x 5 seeds: score 0.360 with this
-            counting, 0.439 without it (``benchmarks/RESULTS.md``).
+            Rounds of 8 parallel suggestions, 14 tasks x 5 seeds: score 0.374 with this
+            counting, 0.451 without it (``benchmarks/RESULTS.md``, issue 3).
 
     Example:
         >>> import hyperscout as hs
