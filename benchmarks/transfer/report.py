@@ -1,16 +1,18 @@
 """Summarise ``run.py``'s JSON as the markdown tables of benchmarks/RESULTS.md.
 
-    python benchmarks/transfer/report.py transfer.json
+    python benchmarks/transfer/report.py transfer.json   # or a stored .json.gz
 
 - *trials to reach cold@64*: per seed, the first trial (1-based) at which the variant's best
   value is <= the cold study's best after 64 trials of the same seed ("> 64" if never);
   median over seeds, and how many seeds reach it within 64 / 3 = 21 trials.
 - *value at 64*: mean and standard deviation over seeds; "within spread" when the mean of the
-  warm-unrelated runs differs from the cold mean by at most the cold runs' standard deviation.
+  warm-unrelated runs differs from the cold mean by at most the cold runs' standard deviation,
+  "better than cold by more than its spread" or "WORSE ..." otherwise (values are minimised).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 from collections import defaultdict
@@ -30,7 +32,9 @@ def reach(curve: list[float], target: float) -> int:
 
 
 def main(path: str) -> None:
-    data = json.loads(open(path).read())
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt") as f:
+        data = json.load(f)
     n = data["n_trials"]
     third = n // 3
     by_fam = defaultdict(list)
@@ -54,8 +58,10 @@ def main(path: str) -> None:
             within = sum(k <= third for k in ks)
             note = ""
             if var == "warm-unrelated":
-                ok = abs(vals.mean() - cold.mean()) <= cold.std(ddof=1)
-                note = " (within cold spread)" if ok else " (OUTSIDE cold spread)"
+                gap, sd = vals.mean() - cold.mean(), cold.std(ddof=1)
+                note = (" (within cold spread)" if abs(gap) <= sd else
+                        " (better than cold by more than its spread)" if gap < 0 else
+                        " (WORSE than cold by more than its spread)")
             print(f"| {fam} | {var} | {med_s} ({per}) | {within}/{len(runs)} | "
                   f"{v21.mean():.5g} ± {v21.std(ddof=1):.2g} | "
                   f"{vals.mean():.5g} ± {vals.std(ddof=1):.2g}{note} |")

@@ -176,3 +176,42 @@ def test_parzen_mixture_is_a_normalised_weighted_sum() -> None:
     assert a == pytest.approx(b)
     # good-group samples come from near the good points
     assert np.abs(l1.sample(rng, 200) - 0.3).mean() < np.abs(g1.sample(rng, 200) - 0.3).mean()
+
+
+def test_curvature_model_needs_d_plus_2_rows_and_recovers_a_known_shape() -> None:
+    rng = np.random.default_rng(3)
+    C = np.array([[2.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 0.5]])
+    b = np.array([0.3, -0.2, 0.1])
+
+    def q(U):  # the shape C, scaled by 4: the model must find the factor
+        return 1.0 + U @ b + 2.0 * np.einsum("ni,ij,nj->n", U, C, U)
+
+    U = rng.uniform(-1, 1, (5, 3))  # d + 2 rows: too few for the separable model
+    f, g = fit_local_quadratic(U, q(U), curvature=C / np.trace(C))
+    Z = rng.uniform(-1, 1, (4, 3))
+    assert np.allclose(f(Z), q(Z), atol=1e-6)
+    assert np.allclose(g(Z), b + 4.0 * Z @ C, atol=1e-6)
+    # without the shape, 5 rows in 3-d give only a linear model, which misses the curvature
+    f_lin, _ = fit_local_quadratic(U, q(U))
+    assert not np.allclose(f_lin(Z), q(Z), atol=1e-2)
+
+
+def test_basin_curvature_is_the_normalised_hessian_at_the_best_row() -> None:
+    from hyperscout.transfer._gp import basin_curvature
+
+    rng = np.random.default_rng(0)
+    H = np.array([[3.0, 1.0], [1.0, 2.0]])
+    X = rng.uniform(0, 1, (40, 3))
+    X[:, 2] = rng.integers(0, 2, 40)  # a one-hot-like column held at the best row's choice
+    d = X[:, :2] - 0.4
+    y = 0.5 * np.einsum("ni,ij,nj->n", d, H, d) + np.where(X[:, 2] == 1, 0.0, 5.0)
+    cat = np.array([False, False, True])
+    got = basin_curvature(X, y, np.arange(2), cat)
+    assert np.allclose(got, H / np.trace(H), atol=1e-6)
+    assert basin_curvature(X[:6], y[:6], np.arange(2), cat) is None  # too few rows
+    assert basin_curvature(X, -y, np.arange(2), cat) is None  # a maximum: no basin
+    # a saddle is made positive definite: the negative eigenvalue is raised to the floor
+    s = d[:, 0] ** 2 - 0.5 * d[:, 1] ** 2
+    got = basin_curvature(X[:, :2], s, np.arange(2), None)
+    assert got is not None and np.linalg.eigvalsh(got).min() > 0
+    assert np.trace(got) == pytest.approx(1.0)

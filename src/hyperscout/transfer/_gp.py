@@ -209,16 +209,22 @@ TR_MAX = 0.4
 """Largest half-width."""
 TR_SUCCESSES = 3
 """Consecutive improving local steps that double the half-width."""
+LOCAL_ROWS = 2.0
+"""The local model is fitted on the rows within this many half-widths of the incumbent."""
+TR_GAIN = 1e-6
+"""A local step is a success if it improves the best value by more than this share of the
+range of values seen so far."""
 
 
 def trust_region_radius(outcomes: Sequence[bool], initial: float = TR_INITIAL,
                         smallest: float = TR_MIN, largest: float = TR_MAX,
-                        successes: int = TR_SUCCESSES) -> float:
+                        successes: int = TR_SUCCESSES, restart: bool = True) -> float:
     """Half-width of the trust region after the local steps' ``outcomes`` (``True``: the step
     improved the incumbent), replayed in order (a TuRBO-style rule, Eriksson et al. 2019, made
     stricter for noise-free refinement): every failure halves the half-width, ``successes``
     consecutive improvements double it (at most ``largest``), and a half-width that falls below
-    ``smallest`` starts again at ``initial`` (the region has converged).
+    ``smallest`` starts again at ``initial`` (the region has converged); with ``restart=False``
+    it is returned as it is (below ``smallest``: converged).
 
     A pure function of the history, so every worker agrees on the region.
 
@@ -242,6 +248,8 @@ def trust_region_radius(outcomes: Sequence[bool], initial: float = TR_INITIAL,
         else:
             r, streak = r / 2.0, 0
             if r < smallest:
+                if not restart:
+                    return r
                 r = float(initial)
     return r
 
@@ -262,12 +270,16 @@ def quadratic_features(U: np.ndarray, full: bool) -> np.ndarray:
     return np.hstack(cols)
 
 
-def fit_local_quadratic(U: np.ndarray, y: np.ndarray, ridge: float = 1e-10):
+def fit_local_quadratic(U: np.ndarray, y: np.ndarray, ridge: float = 1e-10,
+                        curvature: np.ndarray | None = None):
     """Least-squares quadratic model of ``y`` on local coordinates ``U`` (centred and scaled
     so that the neighbourhood spans about ``[-1, 1]``): full if there are more rows than
-    full-quadratic terms, separable (no cross terms) if more rows than ``1 + 2 d``, linear
-    otherwise. ``ridge`` (relative to the values' spread) keeps it defined on few rows.
-    Returns ``(f, grad)``: the model's value and gradient at rows of local coordinates.
+    full-quadratic terms; otherwise, with a ``curvature`` matrix ``C`` (the shape of the
+    Hessian, known up to a factor, e.g. from a related study) and more than ``d + 1`` rows,
+    ``c + g.u + s u'Cu / 2`` (``d + 2`` unknowns); else separable (no cross terms) if more
+    rows than ``1 + 2 d``, linear otherwise. ``ridge`` (relative to the values' spread) keeps
+    it defined on few rows. Returns ``(f, grad)``: the model's value and gradient at rows of
+    local coordinates.
 
     Example:
         >>> U = np.random.default_rng(0).uniform(-1, 1, (12, 2))
@@ -275,19 +287,28 @@ def fit_local_quadratic(U: np.ndarray, y: np.ndarray, ridge: float = 1e-10):
         >>> z = np.array([[0.3, 0.3]])
         >>> round(float(f(z)[0]), 6), np.abs(g(z)).max() < 1e-6
         (1.0, np.True_)
+        >>> f, g = fit_local_quadratic(U[:4], 3 * ((U[:4] - 0.3) ** 2).sum(axis=1),
+        ...                            curvature=np.eye(2))  # 4 rows: the shape is given
+        >>> round(float(f(z)[0]), 6)
+        0.0
     """
     U = np.atleast_2d(np.asarray(U, dtype=float))
     y = np.asarray(y, dtype=float)
     n, d = U.shape
     n_full = 1 + 2 * d + d * (d - 1) // 2
+    C = None if curvature is None else np.asarray(curvature, dtype=float).reshape(d, d)
     if n > n_full:
         kind = "full"
+    elif C is not None and n > d + 1:
+        kind = "curvature"
     elif n > 1 + 2 * d:
         kind = "separable"
     else:
         kind = "linear"
     if kind == "linear":
         A = np.hstack([np.ones((n, 1)), U])
+    elif kind == "curvature":
+        A = np.hstack([np.ones((n, 1)), U, 0.5 * np.einsum("ni,ij,nj->n", U, C, U)[:, None]])
     else:
         A = quadratic_features(U, full=kind == "full")
     spread = float(np.ptp(y)) if n > 1 else 1.0
@@ -296,11 +317,14 @@ def fit_local_quadratic(U: np.ndarray, y: np.ndarray, ridge: float = 1e-10):
     reg[0, 0] = 0.0
     coef = np.linalg.solve(A.T @ A + reg, A.T @ (y / scale)) * scale
     lin = coef[1: 1 + d]
-    sq = coef[1 + d: 1 + 2 * d] if kind != "linear" else np.zeros(d)
-    H = np.diag(2.0 * sq)
-    if kind == "full":
-        i, j = np.triu_indices(d, k=1)
-        H[i, j] = H[j, i] = coef[1 + 2 * d:]
+    if kind == "curvature":
+        H = coef[1 + d] * C
+    else:
+        sq = coef[1 + d: 1 + 2 * d] if kind != "linear" else np.zeros(d)
+        H = np.diag(2.0 * sq)
+        if kind == "full":
+            i, j = np.triu_indices(d, k=1)
+            H[i, j] = H[j, i] = coef[1 + 2 * d:]
 
     def f(Z: np.ndarray) -> np.ndarray:
         Z = np.atleast_2d(Z)
@@ -312,14 +336,67 @@ def fit_local_quadratic(U: np.ndarray, y: np.ndarray, ridge: float = 1e-10):
     return f, grad
 
 
+def basin_curvature(X: np.ndarray, y: np.ndarray, num: np.ndarray,
+                    cat: np.ndarray | None = None, floor: float = 1e-3) -> np.ndarray | None:
+    """The shape of a study's basin at its best row: the Hessian of a full quadratic fitted
+    (:func:`fit_local_quadratic`) to the rows nearest the best one in the numeric columns
+    ``num`` (the best row's categorical columns ``cat`` held fixed), made positive definite
+    (eigenvalues raised to ``floor`` times the largest) and scaled to unit trace. ``None`` if
+    too few rows share the best row's choices or the fitted quadratic has no positive
+    curvature.
+
+    Why: a related study's optimum is often shifted, but the shape of its basin (which
+    parameters matter, how they interact) carries over; with it a local model of the current
+    study needs ``d + 2`` rows instead of ``(d + 1)(d + 2) / 2``
+    (:func:`propose_quadratic_step`).
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.uniform(0, 1, (40, 2))
+        >>> y = 4 * (X[:, 0] - 0.5) ** 2 + (X[:, 1] - 0.5) ** 2
+        >>> (np.round(basin_curvature(X, y, np.arange(2)), 3) + 0.0).tolist()
+        [[0.8, 0.0], [0.0, 0.2]]
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    num = np.asarray(num, dtype=np.int64)
+    d = len(num)
+    n_full = 1 + 2 * d + d * (d - 1) // 2
+    if d == 0 or len(y) <= n_full:
+        return None
+    b = int(np.argmin(y))
+    same = np.ones(len(y), dtype=bool)
+    if cat is not None and np.any(cat):
+        same = np.all(np.abs(X[:, cat] - X[b, cat]) < 1e-12, axis=1)
+    Xs, ys = X[same], y[same]
+    if len(ys) <= n_full:
+        return None
+    dist = np.abs(Xs[:, num] - X[b, num]).max(axis=1)
+    near = np.argsort(dist, kind="stable")[:2 * n_full]
+    half = max(float(dist[near].max()), 1e-12)
+    _, g = fit_local_quadratic((Xs[near][:, num] - X[b, num]) / half, ys[near])
+    H = g(np.eye(d)) - g(np.zeros((1, d)))
+    H = 0.5 * (H + H.T)
+    vals, vecs = np.linalg.eigh(H)
+    if not np.isfinite(vals).all() or vals.max() <= 0:
+        return None
+    vals = np.maximum(vals, floor * vals.max())
+    H = (vecs * vals) @ vecs.T
+    return H / np.trace(H)
+
+
 def propose_quadratic_step(X: np.ndarray, y: np.ndarray, codec: SpaceCodec,
                            rng: np.random.Generator, centre: np.ndarray, radius: float,
-                           avoid: np.ndarray, n_starts: int = 8) -> tuple[np.ndarray, str]:
+                           avoid: np.ndarray, n_starts: int = 8,
+                           curvature: np.ndarray | None = None) -> tuple[np.ndarray, str]:
     """A model-based trust-region step (Powell-style derivative-free refinement): minimise a
-    local quadratic model (:func:`fit_local_quadratic` on the rows nearest ``centre``, the
-    numeric columns) inside the box of half-width ``radius`` around ``centre``; categorical
-    choices stay the centre's. Rows in ``avoid`` are not returned while another is left (a
-    random point of the box replaces a repeat).
+    local quadratic model (:func:`fit_local_quadratic` on the rows within three half-widths of
+    ``centre``, the numeric columns) inside the box of half-width ``radius`` around ``centre``;
+    categorical choices stay the centre's. With ``curvature`` (the basin's shape over the
+    numeric columns, e.g. :func:`basin_curvature` of a related study) ``d + 2`` such rows
+    suffice for a model, else ``2 d + 2``; with fewer, the step is the next point of the
+    stencil ``centre +- radius e_i`` that has no row near it. Rows in ``avoid`` are not
+    returned while another is left (a random point of the box replaces a repeat).
     """
     from scipy.optimize import minimize
 
@@ -332,7 +409,10 @@ def propose_quadratic_step(X: np.ndarray, y: np.ndarray, codec: SpaceCodec,
     same = np.all(np.abs(X[:, cat] - centre[cat]) < 1e-12, axis=1)  # all rows if no categorical
     Xs, ys = X[same], y[same]
     dist = np.abs(Xs[:, num] - centre[num]).max(axis=1)
-    if np.count_nonzero(dist <= 2.0 * radius * (1 + 1e-9)) < 1 + 2 * d:
+    n_full = 1 + 2 * d + d * (d - 1) // 2
+    local = np.flatnonzero(dist <= LOCAL_ROWS * radius * (1 + 1e-9))
+    needed = d + 2 if curvature is not None else 2 * d + 2
+    if len(local) < needed:
         # too few rows near the centre for a model: the next point of the stencil
         # centre +- radius e_i (Powell's initial interpolation set) that has no row near it
         for i in range(d):
@@ -344,16 +424,14 @@ def propose_quadratic_step(X: np.ndarray, y: np.ndarray, codec: SpaceCodec,
                 if gap.min() > radius / 4 and (not len(avoid) or np.abs(
                         avoid[:, num] - x[num]).max(axis=1).min() > radius / 4):
                     return x, "stencil"
-    # the model's rows: those within 3 radii (the model stays local), at least the nearest
-    # that a full quadratic needs (fewer rows give a separable or linear model, see
-    # fit_local_quadratic), and at most twice the full quadratic's terms
-    n_full = 1 + 2 * d + d * (d - 1) // 2
-    k = min(max(int(np.count_nonzero(dist <= 3.0 * radius * (1 + 1e-9))), n_full + 1),
-            2 * n_full, len(Xs))
-    near = np.argsort(dist, kind="stable")[:k]
+        # the stencil is spent: a model on the nearest rows all the same
+        local = np.argsort(dist, kind="stable")[:needed]
+    # the model's rows: those within 3 radii (the model stays local), at most twice the full
+    # quadratic's terms (the nearest); fewer rows give a curvature, separable or linear model
+    near = local[np.argsort(dist[local], kind="stable")[:2 * n_full]]
     half = max(float(dist[near].max()) if len(near) else 0.0, float(radius), 1e-12)
     U = (Xs[near][:, num] - centre[num]) / half
-    f, g = fit_local_quadratic(U, ys[near])
+    f, g = fit_local_quadratic(U, ys[near], curvature=curvature)
     lo = np.maximum(-radius, -centre[num]) / half
     hi = np.minimum(radius, 1.0 - centre[num]) / half
     starts = np.vstack([np.zeros(d), lo + rng.random((n_starts - 1, d)) * (hi - lo)])

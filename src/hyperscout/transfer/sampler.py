@@ -23,19 +23,25 @@ Three phases, decided per trial from the history alone (so every worker agrees):
    ``local_steps + 1`` trials refine around the current study's best point
    (:func:`~hyperscout.transfer._gp.propose_quadratic_step`): a local quadratic model of the
    trials near it, minimised inside a box of half-width ``r`` (Powell-style model-based
-   derivative-free refinement; while fewer than ``2 d + 1`` trials lie near the incumbent, the
-   step is the next point of the stencil ``incumbent +- r e_i``). ``r`` follows the outcomes of
-   the earlier model steps (:func:`~hyperscout.transfer._gp.trust_region_radius`: halved after
-   a failure, doubled after three successes). The steps use no prior's model, but they run
-   only while the priors keep weight (phase 3 still hands everything to the base sampler):
-   refining around an incumbent that a misleading prior led to would otherwise hold the study
-   in that prior's basin (seen on hartmann3 with the mirrored prior). Of the remaining
-   (global) trials every other one is the base sampler's even while the priors keep weight,
-   so a misleading prior is also tested outside its favourite region. Why: a related prior's
-   optimum is usually a little off, so the transferred model localises the optimum's basin
-   early but keeps some pull towards the priors' optima there
-   (benchmarks/RESULTS.md, issue 9); the current study's own data, modelled locally, converge
-   to *its* optimum.
+   derivative-free refinement). The model's curvature comes from the priors while the current
+   study has too few nearby trials for its own: the shape of each prior's basin at its best
+   point (:func:`~hyperscout.transfer._gp.basin_curvature`) carries over to a shifted or
+   rescaled task, so ``d + 2`` nearby trials give a model (else the step is the next point of
+   the stencil ``incumbent +- r e_i``). ``r`` follows the outcomes of the model steps of the
+   current *local phase* (:func:`local_phase`; halved after a failure, doubled after three
+   successes). A phase ends when ``r`` falls below ``TR_MIN`` (converged) or after ``2 d + 2``
+   local steps in a row without a gain (a plateau), and a new one starts when a global step
+   moves the incumbent to a new region (:func:`local_phase_active`). The steps run while the
+   priors' weight averaged over the last trials (:func:`recent_prior_weight`) stays above
+   ``min_prior_weight``: the bootstrap weights flicker, and a shifted prior ranks the points
+   *near* the new optimum poorly even when it found the right basin, but a misleading prior
+   (hartmann3 mirrored in the benchmark) keeps no weight, so refinement does not hold the
+   study in the basin it led to. Of the remaining (global) trials every other one is the base
+   sampler's even while the priors keep weight, so a misleading prior is also tested outside
+   its favourite region. Why: a related prior's optimum is usually a little off, so the
+   transferred model localises the optimum's basin early but keeps some pull towards the
+   priors' optima there (benchmarks/RESULTS.md, issue 9); the current study's own data,
+   modelled locally, converge to *its* optimum.
 
 The weights used for a trial are stored with it (``system_attrs["sampler:transfer"]``).
 """
@@ -207,10 +213,12 @@ class TransferSampler(Sampler):
                 j = len(complete) - len(self.design)  # steps since the design
                 cycle = self.local_steps + 1
                 cycling = kind == "gp" and self.local_steps > 0 and j > 0
-                if w is not None and w[:-1].sum() >= self.min_prior_weight:
-                    if cycling and len(complete) >= 3 and j % cycle != 0:
-                        mode = "gp-local"  # refine around the incumbent, see the doc
-                    elif not (cycling and (j // cycle) % 2 == 0):
+                if (cycling and len(complete) >= 3 and j % cycle != 0
+                        and recent_prior_weight(history, w) >= self.min_prior_weight
+                        and local_phase_active(history, SpaceCodec(space, onehot=True))):
+                    mode = "gp-local"  # refine around the incumbent, see the doc
+                elif w is not None and w[:-1].sum() >= self.min_prior_weight:
+                    if not (cycling and (j // cycle) % 2 == 0):
                         # every other global step is the base sampler's even while the
                         # priors keep weight: the current study's data then also come from
                         # outside the priors' favourite region, where a misleading prior is
@@ -363,7 +371,7 @@ class TransferSampler(Sampler):
             codec, X, y = self._current(history, space, onehot=True)
             if local:
                 avoid = np.vstack([X, _running_rows(history, trial, codec)])
-                row, step = self._trust_region_step(history, codec, X, y, avoid)
+                row, step = self._trust_region_step(history, codec, X, y, avoid, w)
                 return codec.decode(row), {"step": step}
             wts = [x if m is not None else 0.0 for m, x in zip(models, w[:-1])]
             model: Any = EnsembleGP(models, wts)  # the priors, weighted among themselves
@@ -393,15 +401,44 @@ class TransferSampler(Sampler):
         return codec.decode(row), {}
 
     def _trust_region_step(self, history: History, codec: SpaceCodec, X: np.ndarray,
-                           y: np.ndarray, avoid: np.ndarray) -> tuple[np.ndarray, str]:
+                           y: np.ndarray, avoid: np.ndarray,
+                           w: np.ndarray) -> tuple[np.ndarray, str]:
         """One trust-region step (module docstring, phase 4): the region's half-width from the
         outcomes of the earlier model steps, then a stencil point or the minimiser of a local
         quadratic model; returns the row and ``"stencil"`` or ``"model"``."""
         from hyperscout.transfer._gp import propose_quadratic_step, trust_region_radius
 
-        radius = trust_region_radius(local_outcomes(history))
+        radius = trust_region_radius(local_outcomes(history, codec))
         centre = X[int(np.argmin(y))]
-        return propose_quadratic_step(X, y, codec, self._rng, centre, radius, avoid)
+        return propose_quadratic_step(X, y, codec, self._rng, centre, radius, avoid,
+                                      curvature=self._curvature(codec, w))
+
+    def _curvature(self, codec: SpaceCodec, w: np.ndarray) -> np.ndarray | None:
+        """The priors' basin shape over the numeric columns of ``codec``
+        (:func:`~hyperscout.transfer._gp.basin_curvature` of each prior that has every
+        parameter), averaged with the priors' ranking weights (equally if all are 0); ``None``
+        if no prior gives one."""
+        from hyperscout.transfer._gp import basin_curvature
+
+        key = ("curvature", tuple(codec.space.items()))
+        shapes = self._prior_cache.get(key)
+        if shapes is None:
+            num = np.flatnonzero(~codec.categorical_columns)
+            cat = np.asarray(codec.categorical_columns, dtype=bool)
+            shapes = []
+            for rows in self._rows(codec.space):
+                if rows is None or set(rows.names) != set(codec.names):
+                    shapes.append(None)  # the prior lacks a parameter: no full shape
+                else:
+                    shapes.append(basin_curvature(codec.encode(list(rows.params)),
+                                                  rows.losses, num, cat))
+            self._prior_cache[key] = shapes
+        have = [k for k, h in enumerate(shapes) if h is not None]
+        if not have:
+            return None
+        v = np.array([w[k] for k in have], dtype=float)
+        v = v / v.sum() if v.sum() > 0 else np.full(len(have), 1.0 / len(have))
+        return sum(x * shapes[k] for x, k in zip(v, have))
 
     def __repr__(self) -> str:
         return (f"TransferSampler(priors={[p.name for p in self.priors]}, base={self.base!r}, "
@@ -415,21 +452,94 @@ def make_child(seed: SeedLike) -> int:
     return int(np.random.SeedSequence(seed).spawn(1)[0].generate_state(1)[0])
 
 
-def local_outcomes(history: History) -> list[bool]:
-    """For each complete trial proposed by a trust-region model step (``"model": "gp-local"``
-    in its ``sampler:transfer`` attributes, stencil points left out), in trial order: did it
-    improve on every complete trial numbered before it? (Minimisation scale; the input of
-    :func:`~hyperscout.transfer._gp.trust_region_radius`.)"""
+def local_outcomes(history: History, codec: SpaceCodec | None = None) -> list[bool]:
+    """For each complete trial of the current local phase proposed by a trust-region model
+    step (``"model": "gp-local"`` in its ``sampler:transfer`` attributes, stencil points left
+    out), in trial order: did it improve on every complete trial numbered before it by more
+    than :data:`~hyperscout.transfer._gp.TR_GAIN` of their range of values? (Minimisation
+    scale; the input of :func:`~hyperscout.transfer._gp.trust_region_radius`.) See
+    :func:`local_phase` for when a phase starts."""
+    return list(local_phase(history, codec)[0])
+
+
+def local_phase(history: History,
+                codec: SpaceCodec | None = None) -> tuple[tuple[bool, ...], int]:
+    """The current local phase, replayed from the history: the outcomes of its model steps
+    (:func:`local_outcomes`), and how many local steps (model or stencil) in a row, at its
+    end, have not improved the best value.
+
+    A new phase starts when a trial that is not a local step improves the best value at a
+    point more than :data:`~hyperscout.transfer._gp.TR_INITIAL` (unit-cube scale, any numeric
+    column of ``codec``) from the incumbent it replaces: the incumbent has moved to a new
+    region. Without ``codec`` (or for a trial lacking a parameter) every such improvement
+    starts one.
+    """
+    from hyperscout.transfer._gp import TR_GAIN, TR_INITIAL
+
     sign = history.sign()
-    best = np.inf
-    out = []
-    for t in sorted(history.complete(), key=lambda t: t.number):
+    trials = sorted(history.complete(), key=lambda t: t.number)
+    rows: dict[int, np.ndarray] = {}
+    if codec is not None:
+        have = [t for t in trials if all(k in t.params for k in codec.names)]
+        if have:
+            num = ~np.asarray(codec.categorical_columns, dtype=bool)
+            enc = codec.encode([{k: t.params[k] for k in codec.names} for t in have])[:, num]
+            rows = {t.number: r for t, r in zip(have, enc)}
+    best, worst, best_row = np.inf, -np.inf, None
+    out: list[bool] = []
+    stall = 0
+    for t in trials:
         v = sign * t.values[0]  # type: ignore[index]
         attrs = t.system_attrs.get(f"sampler:{_STATE_KEY}") or {}
-        if attrs.get("model") == "gp-local" and attrs.get("step") != "stencil":
-            out.append(bool(v < best - 1e-12 * max(1.0, abs(best))))
-        best = min(best, v)
-    return out
+        improved = bool(v < best - 1e-12 * max(1.0, abs(best))) if np.isfinite(best) else True
+        row = rows.get(t.number)
+        if attrs.get("model") != "gp-local":
+            if improved and (best_row is None or row is None
+                             or np.abs(row - best_row).max() > TR_INITIAL):
+                out, stall = [], 0
+        else:
+            # a success must gain a (tiny) share of the values' range, else a converged
+            # region would keep "improving" in the last digits and never end its phase
+            gain = bool(v < best - TR_GAIN * (worst - best)) if np.isfinite(worst) else improved
+            stall = 0 if gain else stall + 1
+            if attrs.get("step") != "stencil":
+                out.append(gain)
+        if v < best:
+            best_row = row
+        best, worst = min(best, v), max(worst, v)
+    return tuple(out), stall
+
+
+def local_phase_active(history: History, codec: SpaceCodec | None = None) -> bool:
+    """Whether the current local phase (:func:`local_phase`) goes on: its trust region has not
+    shrunk below :data:`~hyperscout.transfer._gp.TR_MIN`, and its last ``2 d + 2`` local steps
+    (``d`` numeric columns of ``codec``: a stencil's worth and two model steps) have not all
+    failed, which ends a phase on a plateau (a cross-validated error that many nearby
+    configurations share) before the halvings would. A finished phase hands its trials to the
+    global steps until one of them moves the incumbent to a new region, so a phase that a
+    misleading prior started in a poor local optimum ends once that optimum is refined."""
+    from hyperscout.transfer._gp import TR_MIN, trust_region_radius
+
+    outcomes, stall = local_phase(history, codec)
+    if codec is not None:
+        d = int(np.count_nonzero(~np.asarray(codec.categorical_columns, dtype=bool)))
+        if stall >= 2 * d + 2:
+            return False
+    return trust_region_radius(list(outcomes), restart=False) >= TR_MIN
+
+
+def recent_prior_weight(history: History, w: np.ndarray | None, k: int = 8) -> float:
+    """The priors' total weight averaged over this plan's (``w``) and the newest ``k - 1``
+    complete trials that stored weights: the bootstrap weights flicker from trial to trial,
+    and the local steps should not stop and start with them."""
+    vals = [] if w is None else [float(w[:-1].sum())]
+    for t in sorted(history.complete(), key=lambda t: -t.number):
+        if len(vals) >= k:
+            break
+        stored = (t.system_attrs.get(f"sampler:{_STATE_KEY}") or {}).get("weights")
+        if stored:
+            vals.append(sum(v for n, v in stored.items() if n != "<current>"))
+    return float(np.mean(vals)) if vals else 0.0
 
 
 def _running_rows(history: History, trial: FrozenTrial, codec: SpaceCodec) -> np.ndarray:
