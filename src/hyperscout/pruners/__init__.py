@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "ASHAPruner": ("hyperscout.pruners.asha", "ASHAPruner"),
+    "AdaptiveHyperbandPruner": ("hyperscout.pruners.adaptive_hyperband",
+                                "AdaptiveHyperbandPruner"),
     "SuccessiveHalvingPruner": ("hyperscout.pruners.asha", "ASHAPruner"),
     "HyperbandPruner": ("hyperscout.pruners.hyperband", "HyperbandPruner"),
     "MedianPruner": ("hyperscout.pruners.percentile", "MedianPruner"),
@@ -44,6 +46,7 @@ _LAZY = {
 
 __all__ = [
     "ASHAPruner",
+    "AdaptiveHyperbandPruner",
     "Decision",
     "HyperbandPruner",
     "MedianPruner",
