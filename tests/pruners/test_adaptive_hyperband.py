@@ -53,9 +53,14 @@ def test_bracket_probabilities_hand_computed() -> None:
     # every tau 1: Hyperband's own weights 27, 12, 6, 4 of 49
     assert bracket_probabilities([27, 12, 6, 4], [1.0, 1.0, 1.0]) == pytest.approx(
         [27 / 49, 12 / 49, 6 / 49, 4 / 49])
-    # 27 * 0, 12 * 0.5, 6 * 0.75, 4 (the last bracket never prunes) -> 0, 6, 4.5, 4 of 14.5
+    # cascade: bracket 0 keeps 0 of 27 and hands 27 on; bracket 1 has 12 + 27 = 39, keeps
+    # half (19.5) and hands 19.5 on; bracket 2 has 6 + 19.5 = 25.5, keeps 0.75 (19.125) and
+    # hands 6.375 to the last bracket, which keeps 4 + 6.375 = 10.375; total still 49
     assert bracket_probabilities([27, 12, 6, 4], [-0.1, 0.5, 0.75]) == pytest.approx(
-        [0.0, 6 / 14.5, 4.5 / 14.5, 4 / 14.5])
+        [0.0, 19.5 / 49, 19.125 / 49, 10.375 / 49])
+    # only rung 9 ranks poorly: bracket 2's 6 go to the full-budget bracket
+    assert bracket_probabilities([27, 12, 6, 4], [1.0, 1.0, 0.0]) == pytest.approx(
+        [27 / 49, 12 / 49, 0.0, 10 / 49])
     # nan counts as 0; no rung ranks: everything goes to the full-budget bracket
     assert bracket_probabilities([27, 12, 6, 4], [math.nan, 0.0, -1.0]) == [0, 0, 0, 1.0]
     assert bracket_probabilities([1], []) == [1.0]
@@ -118,8 +123,9 @@ def test_anti_correlated_first_rung_is_no_longer_pruned_at() -> None:
     stats = hb.rung_statistics(h, tr(30, {1: 0.0}, R))
     assert stats[0] == (-1.0, 30, math.inf)  # rung 1 against the final values
     assert [s[0] for s in stats[1:]] == [1.0, 1.0]
+    # bracket 0's weight (27 of 49) moves to bracket 1, which starts pruning at step 3
     assert hb.probabilities(h, tr(30, {1: 0.0}, R)) == pytest.approx(
-        [0.0, 12 / 22, 6 / 22, 4 / 22])
+        [0.0, 39 / 49, 6 / 49, 4 / 49])
     # a new trial with the worst step-1 value of all goes on, whatever its number
     for n in range(30, 230):
         assert hb.decide(h, tr(n, {1: 100.0}, R)) is GO

@@ -24,11 +24,13 @@ missing, the finished trials with a smaller number). For each rung ``k`` of ``D`
 2. *Ranking quality* ``tau_k``: Kendall's tau-b (:func:`kendall_tau`) between the trials'
    values at ``r_k`` and at the reference, over every trial of ``D`` that has both; ``1``
    (plain Hyperband's implicit assumption) while rung ``k`` has no reference.
-3. *Bracket probabilities* (:func:`bracket_probabilities`):
-   ``p_b ∝ w_b * max(tau_b, 0)`` for ``b < B-1`` and ``p_{B-1} ∝ w_{B-1}``, with Hyperband's
-   weights ``w_b`` (:func:`~hyperscout.pruners.hyperband.bracket_budgets`). A rung that ranks
-   no better than chance gets no trials that start pruning there; with every ``tau = 1`` this
-   is plain Hyperband's distribution.
+3. *Bracket probabilities* (:func:`bracket_probabilities`, the cascade rule): start from
+   Hyperband's weights ``w_b`` (:func:`~hyperscout.pruners.hyperband.bracket_budgets`);
+   going up from bracket 0, bracket ``b`` keeps the share ``q_b = max(tau_b, 0)`` of its mass
+   and hands the rest to bracket ``b + 1``, whose first rung is the next one; the last
+   bracket (no pruning) keeps what reaches it. A rung that ranks no better than chance gets no
+   trials that start pruning there (they start at the next rung); with every ``tau = 1``
+   this is plain Hyperband's distribution.
 4. *Bracket*: the first ``b`` whose cumulative probability exceeds
    ``u = mix64(seed, number) / 2**64`` (a stable hash of the seed and the trial number).
 
@@ -93,24 +95,36 @@ def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
 
 
 def bracket_probabilities(weights: Sequence[float], taus: Sequence[float]) -> list[float]:
-    """``p_b ∝ w_b * max(tau_b, 0)`` for every bracket but the last, ``p_last ∝ w_last``.
+    """Hyperband's weights, moved up past rungs that rank poorly (the cascade rule).
 
-    ``taus[b]`` is the ranking quality of bracket ``b``'s first rung (``len(weights) - 1``
-    values; the last bracket never prunes). A ``nan`` tau counts as 0.
+    Going from bracket 0 up, bracket ``b`` keeps the share ``q_b = max(tau_b, 0)`` of its mass
+    ``m_b`` and hands the rest to bracket ``b + 1``: ``m_0 = w_0``,
+    ``m_{b+1} = w_{b+1} + (1 - q_b) m_b``, ``p_b ∝ q_b m_b`` for ``b < B-1`` and
+    ``p_{B-1} ∝ m_{B-1}`` (the last bracket never prunes and keeps all it gets). So a trial
+    that plain Hyperband would start pruning at a rung that ranks no better than chance starts
+    at the next rung instead. ``taus[b]`` is the ranking quality of bracket ``b``'s first rung
+    (``len(weights) - 1`` values); ``nan`` counts as 0. Every ``tau = 1``: plain Hyperband.
 
     Example:
         >>> bracket_probabilities([27, 12, 6, 4], [1.0, 1.0, 1.0])   # plain Hyperband
         [0.5510204081632653, 0.24489795918367346, 0.12244897959183673, 0.08163265306122448]
-        >>> bracket_probabilities([27, 12, 6, 4], [-0.1, 0.5, 0.75])  # 0, 6, 4.5, 4 of 14.5
-        [0.0, 0.41379310344827586, 0.3103448275862069, 0.27586206896551724]
+        >>> # m = 27, 12 + 27, 6 + 0.5 * 39, 4 + 0.25 * 25.5 -> p = 0, 19.5, 19.125, 10.375 of 49
+        >>> bracket_probabilities([27, 12, 6, 4], [-0.1, 0.5, 0.75])
+        [0.0, 0.3979591836734694, 0.3903061224489796, 0.21173469387755103]
     """
     if len(taus) != len(weights) - 1:
         raise ValueError(f"bracket_probabilities: need len(weights) - 1 = {len(weights) - 1} "
                          f"taus (one per bracket that prunes), got {len(taus)}")
-    q = [w * (max(t, 0.0) if not math.isnan(t) else 0.0) for w, t in zip(weights, taus)]
-    q.append(float(weights[-1]))
-    total = sum(q)
-    return [v / total for v in q]
+    out: list[float] = []
+    carry = 0.0
+    for w, t in zip(weights, taus):
+        q = 0.0 if math.isnan(t) else min(max(t, 0.0), 1.0)
+        m = w + carry
+        out.append(m * q)
+        carry = m * (1.0 - q)
+    out.append(weights[-1] + carry)
+    total = sum(out)
+    return [v / total for v in out]
 
 
 @dataclass(frozen=True)
@@ -192,8 +206,9 @@ class AdaptiveHyperbandPruner(HyperbandPruner):
         >>> new = t(10, [0.0], TrialState.RUNNING)
         >>> [tau for tau, _, _ in hb.rung_statistics(h, new)]  # rungs 1 and 3 vs final values
         [-1.0, 1.0]
-        >>> hb.probabilities(h, new)  # Hyperband's weights 9, 5, 3 times max(tau, 0), 1, 1
-        [0.0, 0.625, 0.375]
+        >>> # Hyperband's weights 9, 5, 3; bracket 0's 9 move to bracket 1: 0, 14, 3 of 17
+        >>> [round(p, 4) for p in hb.probabilities(h, new)]
+        [0.0, 0.8235, 0.1765]
     """
 
     needs_history: ClassVar[bool] = True
