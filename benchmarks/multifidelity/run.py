@@ -68,6 +68,8 @@ def make_study(method: str, seed: int, max_epochs: int):
         "hs-mf+asha": (mf(seed=seed, budgets=rungs), asha),
         "hs-bohb-adaptive": (mf(seed=seed, budgets=rungs), hs.pruners.AdaptiveHyperbandPruner(
             min_resource=1, max_resource=max_epochs, seed=seed)),
+        "hs-mf+adaptive-asha": (mf(seed=seed, budgets=rungs), hs.pruners.AdaptiveHyperbandPruner(
+            min_resource=1, max_resource=max_epochs, seed=seed, prior="asha")),
     }[method]
     return hs.create_study(direction="maximize", sampler=sampler, pruner=pruner), hs.TrialPruned
 

@@ -206,3 +206,22 @@ def test_study_integration_reproducible_and_adapts() -> None:
     late = [p1.bracket_of(t.number, None) for t in s1.trials[60:]]
     early = [p1.bracket_of(t.number, None) for t in s1.trials[:10]]
     assert late.count(0) <= 6 and early.count(0) >= 3
+
+
+def test_asha_prior_hand_computed() -> None:
+    # ASHA's weights (every trial starts at rung 0): rung 1 useless, rung 3 tau 0.66, rung 9
+    # tau 0.79 -> 0, 0.66, 0.34 * 0.79, 0.34 * 0.21
+    assert bracket_probabilities([1, 0, 0, 0], [0.0, 0.66, 0.79]) == pytest.approx(
+        [0.0, 0.66, 0.34 * 0.79, 0.34 * 0.21])
+    assert bracket_probabilities([1, 0, 0, 0], [1.0, 1.0, 1.0]) == [1.0, 0.0, 0.0, 0.0]
+    good = hist([tr(k, {s: float(k) for s in range(1, 28)}) for k in range(30)])
+    asha = AdaptiveHyperbandPruner(min_resource=1, max_resource=27, prior="asha")
+    assert asha.probabilities(good, tr(30, {1: 0.0}, R)) == [1.0, 0.0, 0.0, 0.0]
+    assert {asha.bracket_of_trial(good, tr(n, {1: 0.0}, R)) for n in range(30, 80)} == {0}
+    # rung 1 anti-correlated: everything starts pruning at rung 3 instead
+    anti = hist(_anti_history())
+    asha2 = AdaptiveHyperbandPruner(min_resource=1, max_resource=27, prior="asha")
+    assert asha2.probabilities(anti, tr(30, {1: 0.0}, R)) == pytest.approx([0, 1.0, 0, 0])
+    assert "prior='asha'" in repr(asha2)
+    with pytest.raises(ValueError, match="prior='bohb'"):
+        AdaptiveHyperbandPruner(prior="bohb")

@@ -25,12 +25,14 @@ missing, the finished trials with a smaller number). For each rung ``k`` of ``D`
    values at ``r_k`` and at the reference, over every trial of ``D`` that has both; ``1``
    (plain Hyperband's implicit assumption) while rung ``k`` has no reference.
 3. *Bracket probabilities* (:func:`bracket_probabilities`, the cascade rule): start from
-   Hyperband's weights ``w_b`` (:func:`~hyperscout.pruners.hyperband.bracket_budgets`);
+   prior weights ``w_b``, Hyperband's (:func:`~hyperscout.pruners.hyperband.bracket_budgets`,
+   ``prior="hyperband"``) or ASHA's (``prior="asha"``: ``w = (1, 0, ..., 0)``, every trial
+   would start pruning at the first rung);
    going up from bracket 0, bracket ``b`` keeps the share ``q_b = max(tau_b, 0)`` of its mass
    and hands the rest to bracket ``b + 1``, whose first rung is the next one; the last
    bracket (no pruning) keeps what reaches it. A rung that ranks no better than chance gets no
    trials that start pruning there (they start at the next rung); with every ``tau = 1``
-   this is plain Hyperband's distribution.
+   this is the prior: plain Hyperband, or plain ASHA (``ASHAPruner`` with the same rungs).
 4. *Bracket*: the first ``b`` whose cumulative probability exceeds
    ``u = mix64(seed, number) / 2**64`` (a stable hash of the seed and the trial number).
 
@@ -189,6 +191,10 @@ class AdaptiveHyperbandPruner(HyperbandPruner):
         min_pairs: Trials with values at both a rung and its reference needed before the
             rung's rank correlation is used (>= 3; below it the rung counts as ranking
             perfectly, as in plain Hyperband).
+        prior: The bracket weights before the rank correlations move them: ``"hyperband"``
+            (Hyperband's, which keep a share of trials in the brackets that prune late or
+            never, a hedge against misleading rungs) or ``"asha"`` (all in bracket 0; the
+            hedge then comes only from the measured correlations).
 
     Example:
         >>> from hyperscout.history import History
@@ -221,10 +227,15 @@ class AdaptiveHyperbandPruner(HyperbandPruner):
         reduction_factor: int = 3,
         seed: int = 0,
         min_pairs: int = 10,
+        prior: str = "hyperband",
     ) -> None:
         super().__init__(min_resource=min_resource, max_resource=max_resource,
                          reduction_factor=reduction_factor, seed=seed)
         self.min_pairs = check_int("AdaptiveHyperbandPruner", "min_pairs", min_pairs, 3)
+        if prior not in ("hyperband", "asha"):
+            raise ValueError(f"AdaptiveHyperbandPruner(prior={prior!r}): give 'hyperband' "
+                             "(Hyperband's bracket weights) or 'asha' (every trial in bracket 0)")
+        self.prior = prior
         self._feed = FinishedFeed()
         self._done: list[_Done] = []
         self._sign = 1.0
@@ -284,7 +295,9 @@ class AdaptiveHyperbandPruner(HyperbandPruner):
         if n == 1:
             return [1.0]
         taus = [tau for tau, _, _ in self._stats(history, trial)]
-        return bracket_probabilities(bracket_budgets(n, self.reduction_factor), taus)
+        w = (bracket_budgets(n, self.reduction_factor) if self.prior == "hyperband"
+             else [1] + [0] * (n - 1))
+        return bracket_probabilities(w, taus)
 
     def _bracket(self, history: History, trial: FrozenTrial) -> int | None:
         b = self._assigned.get(trial.number)
@@ -333,4 +346,4 @@ class AdaptiveHyperbandPruner(HyperbandPruner):
     def __repr__(self) -> str:
         return (f"AdaptiveHyperbandPruner(min_resource={self.min_resource}, "
                 f"max_resource={self.max_resource!r}, reduction_factor={self.reduction_factor},"
-                f" seed={self.seed}, min_pairs={self.min_pairs})")
+                f" seed={self.seed}, min_pairs={self.min_pairs}, prior={self.prior!r})")
