@@ -6,6 +6,8 @@
 - :class:`PatientPruner`: wraps another; acts only after no improvement for ``patience`` reports.
 - :class:`ASHAPruner` (alias :data:`SuccessiveHalvingPruner`): asynchronous successive halving.
 - :class:`HyperbandPruner`: asynchronous Hyperband over several ASHA brackets.
+- :class:`AdaptiveHyperbandPruner`: Hyperband (or ASHA) whose brackets follow how well each
+  rung ranks the study's trials (Kendall tau against the final values).
 
 The model-based multi-fidelity sampler (BOHB-style) and population-based training are samplers:
 :class:`hyperscout.samplers.multifidelity.MultiFidelityTPESampler` and
