@@ -225,3 +225,45 @@ def test_asha_prior_hand_computed() -> None:
     assert "prior='asha'" in repr(asha2)
     with pytest.raises(ValueError, match="prior='bohb'"):
         AdaptiveHyperbandPruner(prior="bohb")
+
+
+def test_kendall_tau_large_samples_match_the_pairwise_count() -> None:
+    import numpy as np
+
+    from hyperscout.pruners import adaptive_hyperband as ah
+
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 40, 400).astype(float)  # ties
+    y = x + rng.normal(0, 10, 400)
+    assert 400 > ah._PAIRWISE_MAX  # noqa: SLF001 - the scipy path
+    iu = np.triu_indices(400, 1)
+    da = np.sign(x[:, None] - x[None, :])[iu]
+    db = np.sign(y[:, None] - y[None, :])[iu]
+    n0 = da.size
+    want = np.sum(da * db) / math.sqrt((n0 - (n0 - np.count_nonzero(da)))
+                                       * (n0 - (n0 - np.count_nonzero(db))))
+    assert kendall_tau(x, y) == pytest.approx(want, abs=1e-12)
+
+
+def test_done_index_prefix_and_cache_invalidation() -> None:
+    from hyperscout.pruners.adaptive_hyperband import _DoneIndex
+
+    t0 = dt.datetime(2026, 1, 1)
+
+    def d(n: int, sec: int) -> _Done:
+        return _Done(n, t0 + dt.timedelta(seconds=sec), curve_from(n, {1: 0.0}, 1.0), 0.0)
+
+    idx = _DoneIndex()
+    for n, sec in [(0, 1), (1, 3), (2, 5)]:
+        idx.add(d(n, sec))
+    run = FrozenTrial.build(number=9, trial_id=9, state=TrialState.RUNNING,
+                            datetime_start=t0 + dt.timedelta(seconds=4))
+    done, key = idx.before(run)
+    assert [x.number for x in done] == [0, 1] and key == 2
+    idx.cache[2] = []
+    idx.add(d(3, 6))  # later than everything indexed: the cache stays
+    assert 2 in idx.cache
+    idx.add(d(4, 2))  # completed before trial 1 (seen late): cached statistics are dropped
+    assert idx.cache == {}
+    done, key = idx.before(run)
+    assert [x.number for x in done] == [0, 4, 1] and key == 3

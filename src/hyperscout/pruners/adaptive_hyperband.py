@@ -42,13 +42,17 @@ trial runs, and a seeded sequential study reproduces exactly. Within a bracket, 
 as in :class:`~hyperscout.pruners.HyperbandPruner` (asynchronous successive halving against
 the other trials of the same bracket).
 
-Cost: the bracket of each trial is computed once (``O(n^2)`` in the finished trials for the
-rank correlations, vectorised) and cached; other calls cost what ``HyperbandPruner`` does.
+Cost: the bracket of each trial is computed once and cached: the rank correlations over the
+``n`` trials finished before it started cost ``O(n^2)`` vectorised for ``n <= 256`` and
+``O(n log n)`` above (scipy), and are cached by that set (with completion and start times it is
+a prefix of the completion order, found by bisection). Other calls cost what
+``HyperbandPruner``'s do.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -62,6 +66,8 @@ from hyperscout.pruners.base import Decision
 from hyperscout.pruners.hyperband import HyperbandPruner, bracket_budgets, mix64
 from hyperscout.trial.record import FrozenTrial
 from hyperscout.trial.state import TrialState
+
+_PAIRWISE_MAX = 256  # above this many points, scipy's O(n log n) tau-b instead of all pairs
 
 
 def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
@@ -84,6 +90,10 @@ def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
     n = a.size
     if n < 2:
         return math.nan
+    if n > _PAIRWISE_MAX:  # O(n log n); the same tau-b
+        from scipy.stats import kendalltau
+
+        return float(kendalltau(a, b).statistic)
     iu = np.triu_indices(n, 1)
     da = np.sign(a[:, None] - a[None, :])[iu]
     db = np.sign(b[:, None] - b[None, :])[iu]
@@ -137,6 +147,42 @@ class _Done:
     complete: object  # datetime or None
     curve: Curve
     final: float | None  # sign-adjusted objective value of a complete trial
+
+
+class _DoneIndex:
+    """Finished trials in completion-time order, for the ``finished before it started`` set.
+
+    With times on both sides that set is a prefix of this order (found by bisection), so the
+    rank statistics are cached by the prefix length; a trial that completed earlier than one
+    already indexed (another worker's, seen late) clears the cache.
+    """
+
+    def __init__(self) -> None:
+        self.all: list[_Done] = []
+        self.keys: list[tuple[object, int]] = []  # (complete time, number), sorted
+        self.timed: list[_Done] = []
+        self.untimed = 0
+        self.cache: dict[int, list[tuple[float, int, float | None]]] = {}
+
+    def add(self, d: _Done) -> None:
+        self.all.append(d)
+        if d.complete is None:
+            self.untimed += 1
+            return
+        key = (d.complete, d.number)
+        i = bisect_right(self.keys, key)  # type: ignore[arg-type]
+        if i < len(self.keys):
+            self.cache.clear()
+        self.keys.insert(i, key)
+        self.timed.insert(i, d)
+
+    def before(self, t: FrozenTrial) -> tuple[list[_Done], int | None]:
+        """The finished trials ``t``'s draw sees, and a cache key (``None``: do not cache)."""
+        start = t.datetime_start
+        if start is None or self.untimed:
+            return _finished_before(self.all, t), None
+        k = bisect_right(self.keys, (start, math.inf))  # type: ignore[arg-type]
+        return self.timed[:k], k
 
 
 def _finished_before(done: Sequence[_Done], t: FrozenTrial) -> list[_Done]:
@@ -237,7 +283,7 @@ class AdaptiveHyperbandPruner(HyperbandPruner):
                              "(Hyperband's bracket weights) or 'asha' (every trial in bracket 0)")
         self.prior = prior
         self._feed = FinishedFeed()
-        self._done: list[_Done] = []
+        self._done = _DoneIndex()
         self._sign = 1.0
         self._assigned: dict[int, int] = {}
 
@@ -246,7 +292,7 @@ class AdaptiveHyperbandPruner(HyperbandPruner):
         sign = history.sign()
         new, reset = self._feed.new(history)
         if reset or sign != self._sign:
-            self._sign, self._done, self._assigned = sign, [], {}
+            self._sign, self._done, self._assigned = sign, _DoneIndex(), {}
             self._table = type(self._table)()
         for t in new:
             if not t.intermediate_values:
@@ -254,7 +300,7 @@ class AdaptiveHyperbandPruner(HyperbandPruner):
             final = None
             if t.state is TrialState.COMPLETE:
                 final = sign * float(t.values[0]) if t.values else Curve.of(t, sign).values[-1]
-            self._done.append(_Done(t.number, t.datetime_complete, Curve.of(t, sign), final))
+            self._done.add(_Done(t.number, t.datetime_complete, Curve.of(t, sign), final))
         if self.brackets(history) is not None:
             for t in new:  # after all of them are in: a trial's draw sees those before it
                 if t.intermediate_values and t.number not in self._assigned:
@@ -279,7 +325,13 @@ class AdaptiveHyperbandPruner(HyperbandPruner):
         rungs = self._rungs(history)
         if not rungs:
             return []
-        return rung_taus(_finished_before(self._done, trial), rungs, self.min_pairs)
+        done, key = self._done.before(trial)
+        if key is not None and key in self._done.cache:
+            return self._done.cache[key]
+        stats = rung_taus(done, rungs, self.min_pairs)
+        if key is not None:
+            self._done.cache[key] = stats
+        return stats
 
     def probabilities(self, history: History, trial: FrozenTrial) -> list[float]:
         """The bracket distribution ``trial`` is drawn from (``[]`` while the brackets are
