@@ -46,7 +46,10 @@ Cost: the bracket of each trial is computed once and cached: the rank correlatio
 ``n`` trials finished before it started cost ``O(n^2)`` vectorised for ``n <= 256`` and
 ``O(n log n)`` above (scipy), and are cached by that set (with completion and start times it is
 a prefix of the completion order, found by bisection). Other calls cost what
-``HyperbandPruner``'s do.
+``HyperbandPruner``'s do. Measured (``benchmarks/multifidelity/adaptive_cost.py``): a trial's
+first call 0.8 / 6.6 / 8.0 ms with 100 / 1000 / 3000 finished trials, later calls ~20 µs. A
+process that first sees a large study draws every finished trial's bracket at once (4 s for
+1000 trials, 34 s for 3000).
 """
 
 from __future__ import annotations
