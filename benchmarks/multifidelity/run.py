@@ -25,7 +25,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from tasks import TASKS  # noqa: E402
 
 METHODS = ["none", "optuna-tpe+median", "optuna-tpe+hyperband", "hs-tpe+asha",
-           "hs-tpe+hyperband", "hs-bohb", "hs-mf+asha", "ray-tune-asha", "hs-bohb-adaptive"]
+           "hs-tpe+hyperband", "hs-bohb", "hs-mf+asha", "ray-tune-asha",
+           "hs-bohb-adaptive", "hs-mf+adaptive-asha"]  # the last two: AdaptiveHyperbandPruner
 # "our best" multi-fidelity method, the one README points to: MultiFidelityTPESampler +
 # HyperbandPruner (BOHB-style); the targets are checked against it
 OURS = "hs-bohb"
