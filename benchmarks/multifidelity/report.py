@@ -28,11 +28,17 @@ def _lines(path: str):
 
 
 def load(paths: Iterable[str]) -> dict[tuple[str, str], list[dict]]:
-    by: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    """Runs by ``(task, method)``. Files can be combined (e.g. the peers' rows of one run and
+    a re-run of some methods): a run with the same task, method, seed and budget as one in an
+    earlier file replaces it."""
+    runs: dict[tuple, dict] = {}
     for p in paths:
         for line in _lines(p):
             r = json.loads(line)
-            by[(r["task"], r["method"])].append(r)
+            runs[(r["task"], r["method"], r["seed"], r["budget"])] = r
+    by: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in runs.values():
+        by[(r["task"], r["method"])].append(r)
     return by
 
 

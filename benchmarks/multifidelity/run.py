@@ -25,7 +25,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from tasks import TASKS  # noqa: E402
 
 METHODS = ["none", "optuna-tpe+median", "optuna-tpe+hyperband", "hs-tpe+asha",
-           "hs-tpe+hyperband", "hs-bohb", "hs-mf+asha", "ray-tune-asha"]
+           "hs-tpe+hyperband", "hs-bohb", "hs-mf+asha", "ray-tune-asha",
+           "hs-bohb-adaptive", "hs-mf+adaptive-asha"]  # the last two: AdaptiveHyperbandPruner
 # "our best" multi-fidelity method, the one README points to: MultiFidelityTPESampler +
 # HyperbandPruner (BOHB-style); the targets are checked against it
 OURS = "hs-bohb"
@@ -66,6 +67,10 @@ def make_study(method: str, seed: int, max_epochs: int):
         "hs-tpe+median": (hs.samplers.TPESampler(seed=seed), hs.pruners.MedianPruner()),
         "hs-bohb": (mf(seed=seed, budgets=rungs), hb),
         "hs-mf+asha": (mf(seed=seed, budgets=rungs), asha),
+        "hs-bohb-adaptive": (mf(seed=seed, budgets=rungs), hs.pruners.AdaptiveHyperbandPruner(
+            min_resource=1, max_resource=max_epochs, seed=seed)),
+        "hs-mf+adaptive-asha": (mf(seed=seed, budgets=rungs), hs.pruners.AdaptiveHyperbandPruner(
+            min_resource=1, max_resource=max_epochs, seed=seed, prior="asha")),
     }[method]
     return hs.create_study(direction="maximize", sampler=sampler, pruner=pruner), hs.TrialPruned
 

@@ -6,6 +6,8 @@
 - :class:`PatientPruner`: wraps another; acts only after no improvement for ``patience`` reports.
 - :class:`ASHAPruner` (alias :data:`SuccessiveHalvingPruner`): asynchronous successive halving.
 - :class:`HyperbandPruner`: asynchronous Hyperband over several ASHA brackets.
+- :class:`AdaptiveHyperbandPruner`: Hyperband (or ASHA) whose brackets follow how well each
+  rung ranks the study's trials (Kendall tau against the final values).
 
 The model-based multi-fidelity sampler (BOHB-style) and population-based training are samplers:
 :class:`hyperscout.samplers.multifidelity.MultiFidelityTPESampler` and
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "ASHAPruner": ("hyperscout.pruners.asha", "ASHAPruner"),
+    "AdaptiveHyperbandPruner": ("hyperscout.pruners.adaptive_hyperband",
+                                "AdaptiveHyperbandPruner"),
     "SuccessiveHalvingPruner": ("hyperscout.pruners.asha", "ASHAPruner"),
     "HyperbandPruner": ("hyperscout.pruners.hyperband", "HyperbandPruner"),
     "MedianPruner": ("hyperscout.pruners.percentile", "MedianPruner"),
@@ -44,6 +48,7 @@ _LAZY = {
 
 __all__ = [
     "ASHAPruner",
+    "AdaptiveHyperbandPruner",
     "Decision",
     "HyperbandPruner",
     "MedianPruner",
