@@ -7,8 +7,10 @@ sees only the columns of the parameters it has (:mod:`hyperscout.transfer._data`
 flat along new parameters. The acquisition (log-EI) and its optimiser are the GP sampler's.
 
 The trust-region refinement of the sampler's phase 4 is here too: :func:`trust_region_radius`
-(the box's half-width from the history) and :func:`propose_quadratic_step` (a stencil point or
-the minimiser of a local quadratic model, :func:`fit_local_quadratic`).
+(the box's half-width from the history), :func:`propose_quadratic_step` (a stencil point or
+the minimiser of a local quadratic model, :func:`fit_local_quadratic`) and
+:func:`basin_curvature` (a prior's basin shape, the local model's curvature while the current
+study has few nearby trials).
 """
 
 from __future__ import annotations
