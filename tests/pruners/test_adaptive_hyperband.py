@@ -267,3 +267,51 @@ def test_done_index_prefix_and_cache_invalidation() -> None:
     assert idx.cache == {}
     done, key = idx.before(run)
     assert [x.number for x in done] == [0, 4, 1] and key == 3
+
+
+# -- the incremental prefix statistics -------------------------------------------------------
+def _random_done(n: int, seed: int, p_final: float) -> list[_Done]:
+    """Finished trials with ties (values rounded), NaN reports, trials pruned before the
+    higher rungs (missing values) and trials without a final value (pruned)."""
+    import numpy as np
+
+    from hyperscout.pruners._curves import Curve
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        length = int(rng.choice([1, 3, 9, 27], p=[0.4, 0.3, 0.2, 0.1]))
+        base = rng.random()
+        curve = [round(base + rng.normal(0, 0.3) / s, 1) for s in range(1, length + 1)]
+        if rng.random() < 0.03:
+            curve[0] = float("nan")
+        t = FrozenTrial.build(number=i, trial_id=i, state=TrialState.COMPLETE,
+                              intermediate_values=dict(enumerate(curve, 1)),
+                              values=[curve[-1]])
+        final = float(curve[-1]) if rng.random() < p_final else None
+        out.append(_Done(i, None, Curve.of(t, 1.0), final))
+    return out
+
+
+@pytest.mark.parametrize("n,min_pairs,p_final", [(120, 10, 0.05), (320, 20, 0.9)])
+def test_prefix_sums_equal_rung_taus_on_every_prefix(n: int, min_pairs: int,
+                                                     p_final: float) -> None:
+    from hyperscout.pruners.adaptive_hyperband import PrefixRankSums
+
+    # few final values: the higher rungs are the references; many: the final values are
+    done = _random_done(n, seed=n, p_final=p_final)
+    rungs = [1, 3, 9]
+    sums = PrefixRankSums(rungs)
+    sums.extend(done[: n // 2])
+    sums.extend(done[n // 2:])  # appending in pieces is the same as at once
+    for k in [0, 1, 5, *range(10, n + 1, 7), n]:
+        assert sums.stats(k, min_pairs) == rung_taus(done[:k], rungs, min_pairs), k
+    # both tau forms are exercised: pairwise (<= 256 points) and scipy's (above)
+    stats = sums.stats(n, min_pairs)
+    used = [pairs for _, pairs, ref in stats if ref is not None]
+    assert used and (max(used) > 256) == (n > 256)
+    assert any(ref not in (None, math.inf) for _, _, ref in stats) == (p_final < 0.5)
+    with pytest.raises(ValueError, match="k=-1"):
+        sums.stats(-1, min_pairs)
+    with pytest.raises(ValueError, match=f"k={n + 1}"):
+        sums.stats(n + 1, min_pairs)
