@@ -75,6 +75,33 @@ def test_prior_gradient_and_modes() -> None:
     assert pri.ls_loc(9) - pri.ls_loc(1) == pytest.approx(0.5 * math.log(9))
 
 
+def test_inverse_square_lengthscale_prior() -> None:
+    # Priors(ls_rate=r): r (1/lam + lam), lam = l^-2; mode at l = 1, 40 nats at l = 0.05
+    pri = Priors(ls_rate=0.1)
+    spec = KernelSpec.build(GROUPS, ONEHOT, warping=True)
+    full = np.random.default_rng(6).normal(0, 1, spec.n_params + 1)
+    _, grad = neg_log_prior(spec, full, 1e-6, pri)
+    for p in range(len(full)):
+        e = np.zeros_like(full)
+        e[p] = 1e-6
+        fd = (neg_log_prior(spec, full + e, 1e-6, pri)[0]
+              - neg_log_prior(spec, full - e, 1e-6, pri)[0]) / 2e-6
+        assert grad[p] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+    one = KernelSpec.build(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=bool), warping=False)
+
+    def ls_cost(ls: float, priors: Priors = pri) -> tuple[float, float]:
+        v, g = neg_log_prior(one, np.array([math.log(ls), 0.0, math.log(1e-3)]), 1e-6, priors)
+        base, _ = neg_log_prior(one, np.array([0.0, 0.0, math.log(1e-3)]), 1e-6, priors)
+        return v - base, g[0]
+
+    assert ls_cost(1.0) == (0.0, 0.0)
+    assert ls_cost(0.05)[0] == pytest.approx(0.1 * (400 + 1 / 400) - 0.2)
+    assert ls_cost(0.05)[1] < 0 < ls_cost(20.0)[1]  # pushed back towards l = 1 from both sides
+    # ten times the log-normal's cost at l = 0.05 (relative to l = 1): short lengthscales
+    # need much stronger evidence
+    assert ls_cost(0.05)[0] > 5 * ls_cost(0.05, Priors())[0] > 0
+
+
 def test_fit_improves_on_the_start_and_respects_bounds() -> None:
     spec = KernelSpec.build(GROUPS, ONEHOT, warping=True)
     X, y = _data(30, 6)

@@ -220,7 +220,8 @@ def test_multi_objective_is_not_implemented() -> None:
      ({"max_points": 50, "max_fit_points": 100}, "max_fit_points=100"),
      ({"n_starts": 0}, "n_starts=0"),
      ({"exploration": 1.5}, "exploration=1.5"),
-     ({"exploration": True}, "exploration=True")],
+     ({"exploration": True}, "exploration=True"),
+     ({"lengthscale_prior": "gamma"}, "lengthscale_prior='gamma'")],
 )
 def test_invalid_arguments_name_the_parameter(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
@@ -279,3 +280,25 @@ def test_heavy_tailed_objective() -> None:
     gp = [_best(GPSampler(seed=s), objective, 25) for s in range(3)]
     rnd = [_best(hs.samplers.RandomSampler(seed=s), objective, 25) for s in range(3)]
     assert max(gp) < 0.2 * min(rnd), (gp, rnd)
+
+
+def test_lengthscale_prior_option_reaches_the_fit() -> None:
+    from hyperscout.samplers.gp.likelihood import Priors
+
+    assert GPSampler()._priors == Priors()  # the log-normal by default
+    assert GPSampler(lengthscale_prior="inverse-square")._priors == Priors(ls_rate=0.1)
+
+    def f(t: hs.Trial) -> float:
+        x, y = t.suggest_float("x", 0.0, 1.0), t.suggest_float("y", 0.0, 1.0)
+        return float(np.floor(10 * x)) / 10 + (y - 0.3) ** 2
+
+    fits, params = {}, {}
+    for prior in ("log-normal", "inverse-square"):
+        sampler = GPSampler(seed=0, n_startup_trials=8, lengthscale_prior=prior)
+        study = hs.create_study(sampler=sampler)
+        study.optimize(f, n_trials=20)
+        (cache,) = sampler._spaces.values()
+        fits[prior] = cache.last_fit
+        params[prior] = [t.params for t in study.trials]
+    assert params["log-normal"][:8] == params["inverse-square"][:8]  # the same Sobol start
+    assert not np.allclose(fits["log-normal"], fits["inverse-square"])  # different fits

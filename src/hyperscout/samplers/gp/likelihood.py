@@ -8,7 +8,13 @@ Priors (all on the targets after :mod:`~hyperscout.samplers.gp.transforms`, i.e.
 
 - lengthscales: ``log l ~ Normal(sqrt(2) + log(G)/2, sqrt(3))`` per group (the
   dimension-scaled log-normal of Hvarfner et al., 2024, "Vanilla Bayesian optimization performs
-  great in high dimensions"), ``G`` = number of parameters;
+  great in high dimensions"), ``G`` = number of parameters; or, with ``Priors(ls_rate=r)``,
+  ``-log p(l) = r (1/lam + lam)`` with ``lam = 1 / l^2`` (the prior of Optuna's GPSampler,
+  ``r = 0.1`` in ``GPSampler(lengthscale_prior="inverse-square")``): mode ``l = 1`` and about
+  40 nats at ``l = 0.05`` (the log-normal: about 4), so a step-like objective (a
+  cross-validated score of trees: plateaus and jumps) is modelled as a smooth trend plus noise
+  rather than as white noise with lengthscales of a few hundredths (``benchmarks/RESULTS.md``,
+  issue 3). The fit's random starts draw ``log l`` from the log-normal either way;
 - output scale: ``sf2 ~ Gamma(2, 1)`` (mode 1, for unit-variance targets);
 - noise: ``noise ~ Gamma(1.1, 30)`` (mean 0.037: small noise unless the data insist);
 - warping shapes: ``log a, log b ~ Normal(0, 0.75)`` (centred on the identity warp).
@@ -53,6 +59,7 @@ class Priors:
 
     ls_loc_offset: float = math.sqrt(2.0)
     ls_scale: float = math.sqrt(3.0)
+    ls_rate: float | None = None  # None: the log-normal; a rate: Optuna's rate (1/lam + lam)
     sf2_shape: float = 2.0
     sf2_rate: float = 1.0
     noise_shape: float = 1.1
@@ -85,11 +92,17 @@ def neg_log_prior(spec: KernelSpec, full: np.ndarray, noise_floor: float,
     """Negative log prior density (up to a constant) of the full vector, and its gradient."""
     G, W = spec.n_groups, spec.n_warped
     grad = np.zeros_like(full)
-    log_ls = full[:G]
-    loc, sc = priors.ls_loc(G), priors.ls_scale
-    z = (log_ls - loc) / sc
-    val = 0.5 * float(z @ z)
-    grad[:G] = z / sc
+    if priors.ls_rate is None:
+        log_ls = full[:G]
+        loc, sc = priors.ls_loc(G), priors.ls_scale
+        z = (log_ls - loc) / sc
+        val = 0.5 * float(z @ z)
+        grad[:G] = z / sc
+    else:
+        lam = np.exp(-2.0 * full[:G])  # inverse squared lengthscales
+        rate = priors.ls_rate
+        val = float(np.sum(rate / lam + rate * lam))
+        grad[:G] = rate * 2.0 / lam - rate * 2.0 * lam
     t_sf = full[G]
     sf2 = math.exp(t_sf)
     # Gamma densities are evaluated at the value (no Jacobian of the log parametrisation), so
