@@ -16,9 +16,11 @@ Three phases, decided per trial from the history alone (so every worker agrees):
    ``model="auto"`` picks as :class:`~hyperscout.samplers.AutoSampler` does: the GP for flat
    spaces of at most 24 one-hot columns and fewer than 250 complete trials, TPE otherwise.
    Parameters outside the joint space (conditional ones) are drawn by the base sampler.
-3. **Base sampler alone** when the priors' total weight falls below ``min_prior_weight``: the
-   current study's own evidence has overruled them, and the study continues as a cold one
-   would, on all its observations (bounded negative transfer).
+3. **Base sampler for the global steps** when the priors' total weight falls below
+   ``min_prior_weight``: the current study's own evidence has overruled them, and the study
+   continues as a cold one would, on all its observations (bounded negative transfer); only
+   a local phase (4) may go on while the weight *averaged over the last trials* stays above
+   it, and with it below, the base sampler runs alone.
 4. **Trust-region refinement** (GP path): after the design, ``local_steps`` of every
    ``local_steps + 1`` trials refine around the current study's best point
    (:func:`~hyperscout.transfer._gp.propose_quadratic_step`): a local quadratic model of the
@@ -97,7 +99,8 @@ class TransferSampler(Sampler):
         model: ``"auto"``, ``"gp"`` or ``"tpe"``.
         relatedness: One score per prior for the initial design's order (e.g. meta-feature
             similarity; higher = more related); default: the given order.
-        min_prior_weight: Below this total prior weight the base sampler runs alone.
+        min_prior_weight: Below this total prior weight the global steps are the base
+            sampler's; below it on average over the last 8 trials, every step is.
         max_prior_points: Most trials of one prior its GP is fitted on (cost bound).
         n_bootstrap: Bootstrap samples for the ranking weights.
         n_ei_candidates: Candidates per proposal on the TPE path.
