@@ -25,7 +25,12 @@ same on every worker):
    study grows, where a GP's does not).
 5. Otherwise -> :class:`~hyperscout.samplers.GPSampler` (its first ``n_startup_trials`` points
    are a scrambled Sobol design), the most sample-efficient choice for small budgets over flat
-   mixed spaces.
+   mixed spaces. With ``tpe_share > 0``, once the GP's start-up is done, that share of the trials
+   goes to TPE instead, spread evenly by trial number (with 0.5 every other trial; the
+   ``(number + 1)``-th trial is TPE's when ``floor(k * tpe_share)`` steps up at ``k = number +
+   1``). The two models then see each other's points: TPE's density ratio is not fooled by the
+   step-like or noisy scores on which a GP fits very short lengthscales, and the GP refines
+   what TPE finds.
 
 Every sampler sees the whole history, so a switch loses nothing. The choice for a trial is
 stored with it (``system_attrs["sampler:auto"]``).
@@ -75,6 +80,11 @@ class AutoSampler(Sampler):
         gp_max_dims: Largest one-hot-encoded space the GP is used for.
         mo_gp_max_trials: Complete trials of a multi-objective study after which NSGA-II/III
             take over from the ParEGO GP.
+        tpe_share: Fraction of the trials of rule 5 (after the GP's start-up) given to TPE,
+            interleaved by trial number so parallel workers agree (0 runs the GP alone).
+        gp_options: Keyword arguments for the inner :class:`GPSampler` (e.g.
+            ``{"lengthscale_prior": "inverse-square"}``); ``seed`` is AutoSampler's.
+        tpe_options: Keyword arguments for the inner :class:`TPESampler`.
 
     Example:
         >>> import hyperscout as hs
@@ -86,7 +96,9 @@ class AutoSampler(Sampler):
 
     def __init__(
         self, seed: SeedLike = None, *, gp_max_trials: int = 250, gp_max_dims: int = 24,
-        mo_gp_max_trials: int = 150,
+        mo_gp_max_trials: int = 150, tpe_share: float = 0.0,
+        gp_options: Mapping[str, Any] | None = None,
+        tpe_options: Mapping[str, Any] | None = None,
     ) -> None:
         if isinstance(gp_max_trials, bool) or not isinstance(gp_max_trials, int) or (
             gp_max_trials < 1
@@ -102,7 +114,22 @@ class AutoSampler(Sampler):
             )
         self.gp_max_trials = gp_max_trials
         self.gp_max_dims = gp_max_dims
+        if isinstance(tpe_share, bool) or not isinstance(tpe_share, (int, float)) or not (
+            0.0 <= tpe_share <= 1.0
+        ):
+            raise ValueError(f"AutoSampler(tpe_share={tpe_share!r}): give a fraction in [0, 1] "
+                             "(0 runs the GP alone)")
         self.mo_gp_max_trials = mo_gp_max_trials
+        self.tpe_share = float(tpe_share)
+        self.gp_options = dict(gp_options or {})
+        self.tpe_options = dict(tpe_options or {})
+        for name, options in (("gp_options", self.gp_options), ("tpe_options", self.tpe_options)):
+            if "seed" in options:
+                raise ValueError(f"AutoSampler({name}={{'seed': ...}}): the inner samplers are "
+                                 "seeded from AutoSampler(seed=...); leave 'seed' out")
+        # build once now, so a bad option fails here and names the inner sampler's parameter
+        GPSampler(**self.gp_options)
+        TPESampler(**self.tpe_options)
         self.reseed(seed)
 
     def reseed(self, seed: SeedLike) -> None:
@@ -116,17 +143,18 @@ class AutoSampler(Sampler):
         from hyperscout.samplers.nsga import NSGAIIISampler, NSGAIISampler
 
         self._samplers: dict[str, Sampler] = {
-            "gp": GPSampler(seed=gp_seed),
-            "tpe": TPESampler(seed=tpe_seed),
+            "gp": GPSampler(seed=gp_seed, **self.gp_options),
+            "tpe": TPESampler(seed=tpe_seed, **self.tpe_options),
             "parego": ParEGOSampler(seed=mo_seeds[0]),
             "nsga2": NSGAIISampler(seed=mo_seeds[1]),
             "nsga3": NSGAIIISampler(seed=mo_seeds[2]),
         }
-        self._last: tuple[History, str] | None = None
+        self._last: tuple[History, int | None, str] | None = None
 
-    def choose(self, history: History) -> str:
+    def choose(self, history: History, trial: FrozenTrial | None = None) -> str:
         """The name of the sampler to use next for this history: ``"gp"`` or ``"tpe"``; for
-        several objectives ``"parego"``, ``"nsga2"``, ``"nsga3"`` or ``"tpe"``."""
+        several objectives ``"parego"``, ``"nsga2"``, ``"nsga3"`` or ``"tpe"``. With ``trial``,
+        also applies ``tpe_share`` to that trial (by its number, so every worker agrees)."""
         if history.is_multi_objective:
             return self._choose_multi(history)
         if is_conditional(history):
@@ -135,6 +163,13 @@ class AutoSampler(Sampler):
             return "tpe"
         if history.n_complete >= self.gp_max_trials:
             return "tpe"
+        if (trial is not None and self.tpe_share > 0
+                and history.n_complete >= self._samplers["gp"].n_startup_trials):  # type: ignore[attr-defined]
+            # the (number + 1)-th trial goes to TPE when floor(k * share) steps up at k, which
+            # spreads TPE's turns evenly (every 2nd trial for 0.5, every 3rd for 1/3)
+            k = trial.number + 1
+            if np.floor(k * self.tpe_share) != np.floor((k - 1) * self.tpe_share):
+                return "tpe"
         return "gp"
 
     def _choose_multi(self, history: History) -> str:
@@ -145,32 +180,36 @@ class AutoSampler(Sampler):
             return "parego"
         return "nsga3" if len(history.directions) >= 3 else "nsga2"
 
-    def _inner(self, history: History) -> tuple[str, Sampler]:
+    def _inner(self, history: History, trial: FrozenTrial | None = None) -> tuple[str, Sampler]:
         # the study calls infer_space, sample_joint and sample_one with the same snapshot
         # compare the snapshot itself, not its id(): a new snapshot may reuse a freed one's id
-        if self._last is not None and self._last[0] is history:
-            name = self._last[1]
+        number = None if trial is None else trial.number
+        if self._last is not None and self._last[0] is history and self._last[1] == number:
+            name = self._last[2]
         else:
-            name = self.choose(history)
-            self._last = (history, name)
+            name = self.choose(history, trial)
+            self._last = (history, number, name)
         return name, self._samplers[name]
 
     def infer_space(self, history: History) -> dict[str, Distribution]:
+        # the share only picks between the GP and TPE, which infer the same flat space
         return self._inner(history)[1].infer_space(history)
 
     def sample_joint(
         self, history: History, trial: FrozenTrial, space: Mapping[str, Distribution]
     ) -> Proposal:
-        name, inner = self._inner(history)
+        name, inner = self._inner(history, trial)
         prop = inner.sample_joint(history, trial, space)
         return Proposal(params=prop.params, state={**prop.state, "auto": name})
 
     def sample_one(
         self, history: History, trial: FrozenTrial, name: str, distribution: Distribution
     ) -> Any:
-        return self._inner(history)[1].sample_one(history, trial, name, distribution)
+        return self._inner(history, trial)[1].sample_one(history, trial, name, distribution)
 
     def __repr__(self) -> str:
         return (f"AutoSampler(seed={self._seed!r}, gp_max_trials={self.gp_max_trials}, "
-                f"gp_max_dims={self.gp_max_dims}, mo_gp_max_trials={self.mo_gp_max_trials})")
+                f"gp_max_dims={self.gp_max_dims}, mo_gp_max_trials={self.mo_gp_max_trials}, "
+                f"tpe_share={self.tpe_share}, gp_options={self.gp_options!r}, "
+                f"tpe_options={self.tpe_options!r})")
 
