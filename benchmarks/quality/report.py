@@ -31,6 +31,7 @@ suggestion (CPU time in ``suggest`` + ``observe``, evaluation excluded). Rows ar
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import math
 import sys
@@ -52,7 +53,8 @@ def load(paths: Iterable[str]) -> tuple[dict[Key, dict[str, Any]], list[dict[str
     ok: dict[Key, dict[str, Any]] = {}
     failed: list[dict[str, Any]] = []
     for path in paths:
-        with open(path) as f:
+        opener = gzip.open if str(path).endswith(".gz") else open
+        with opener(path, "rt") as f:
             for line in f:
                 line = line.strip()
                 if not line:
@@ -350,8 +352,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="leave a task out of the score where random's expected best is within "
                          "this fraction of (random's 10%% quantile - best found) (default 0.01)")
     ap.add_argument("--json", help="also write the summary as JSON here")
+    ap.add_argument("--optimizers", nargs="+",
+                    help="score only these optimisers (the normalisation then uses only their "
+                         "runs); default: every optimiser in the files")
+    ap.add_argument("--budgets", nargs="+", help="report only these budgets (e.g. seq100)")
     args = ap.parse_args(argv)
     recs, failed = load(args.results)
+    for wanted, field in ((args.optimizers, 1), (args.budgets, 2)):
+        if wanted:
+            recs = {k: r for k, r in recs.items() if k[field] in wanted}
+            failed = [r for r in failed if r[("optimizer", "budget")[field - 1]] in wanted]
     if not recs:
         print(f"no successful runs in {args.results}", file=sys.stderr)
         return 1

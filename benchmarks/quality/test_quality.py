@@ -275,3 +275,24 @@ def test_report_renders_every_budget(tmp_path) -> None:
     assert set(summary["budgets"]["seq12"]) == {"random", "optuna-tpe"}
     r = summary["budgets"]["seq12"]["random"]
     assert 0.2 < r["score"]["mean"] < 3.0 and r["rank"]["mean"] >= 1.0
+
+
+def test_report_reads_gzip_and_scores_only_the_chosen_optimisers(tmp_path) -> None:
+    import gzip
+    import json
+
+    rows = [_rec("t", "random", s, [5.0, 4.0, 6.0, 3.0 + s]) for s in range(2)]
+    rows += [_rec("t", "good", 0, [9.0, 1.0, 9.0, 9.0]),
+             _rec("t", "best", 0, [0.0, 9.0, 9.0, 9.0]),
+             _rec("t", "random", 0, [1.0, 1.0, 1.0, 1.0], budget="seq8")]
+    path = tmp_path / "r.jsonl.gz"
+    with gzip.open(path, "wt") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows)
+    out = tmp_path / "summary.json"
+    assert report.main([str(path), "--optimizers", "random", "good", "--budgets", "seq4",
+                        "--json", str(out)]) == 0
+    summary = json.loads(out.read_text())
+    assert set(summary["budgets"]) == {"seq4"}
+    assert set(summary["budgets"]["seq4"]) == {"random", "good"}
+    # without "best" in the scoring, "good" found the best value: its score is 0
+    assert summary["budgets"]["seq4"]["good"]["score"]["mean"] == 0.0

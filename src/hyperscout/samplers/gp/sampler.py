@@ -157,8 +157,9 @@ class GPSampler(Sampler):
         lengthscale_prior: ``"log-normal"`` (default; Hvarfner et al. 2024) or
             ``"inverse-square"`` (Optuna's GPSampler prior; much stronger against short
             lengthscales: on the 14-task subset it scored 0.313 vs 0.341 sequentially and
-            level in batch, but it is not the default until the held-out tasks are run, see
-            ``benchmarks/RESULTS.md``, issue 3).
+            level in batch; as the default it made the warm-start benchmark worse, and with
+            :class:`AutoSampler`'s TPE turns it was level with the default on the 16 held-out
+            tasks: ``benchmarks/RESULTS.md``, issue 3).
 
     Multi-objective studies raise ``NotImplementedError``.
 
@@ -229,6 +230,13 @@ class GPSampler(Sampler):
     def _reset(self) -> None:
         self._spaces: dict[tuple[Any, ...], _SpaceCache] = {}
         self._startup_seed: int | None = None
+        self.last_noise_ratio: float | None = None
+
+    # -- what the latest fit says about the objective ----------------------------------------
+    # last_noise_ratio: the learned noise variance over the signal variance (sf2) of the latest
+    # hyperparameter fit, or None before the first fit. Near the floor (~1e-6) the GP explains
+    # the scores as a smooth function; CV scores and rugged functions fit 1e-2 or more
+    # (AutoSampler's tpe_min_noise_ratio reads it).
 
     def reseed(self, seed: SeedLike) -> None:
         super().reseed(seed)
@@ -322,6 +330,8 @@ class GPSampler(Sampler):
                       fixed_noise=self.deterministic_objective,
                       maxiter=200 if starts is None else 100, priors=self._priors)
             cache.last_fit, cache.last_fit_n = res.full, n
+            sf2 = float(np.exp(cache.spec.unpack(res.full[:-1])[1]))
+            self.last_noise_ratio = (NOISE_FLOOR + float(np.exp(res.full[-1]))) / sf2
         full = cache.last_fit
         gp = GaussianProcess(cache.spec, full[:-1], NOISE_FLOOR + float(np.exp(full[-1])), Xc, zc)
         mean_obs = gp.train_mean()
