@@ -148,10 +148,7 @@ class AutoSampler(Sampler):
             if "seed" in options:
                 raise ValueError(f"AutoSampler({name}={{'seed': ...}}): the inner samplers are "
                                  "seeded from AutoSampler(seed=...); leave 'seed' out")
-        # build once now, so a bad option fails here and names the inner sampler's parameter
-        GPSampler(**self.gp_options)
-        TPESampler(**self.tpe_options)
-        self.reseed(seed)
+        self.reseed(seed)  # builds the inner samplers: a bad option fails here, named by them
 
     def reseed(self, seed: SeedLike) -> None:
         super().reseed(seed)
@@ -170,12 +167,20 @@ class AutoSampler(Sampler):
             "nsga2": NSGAIISampler(seed=mo_seeds[1]),
             "nsga3": NSGAIIISampler(seed=mo_seeds[2]),
         }
-        self._last: tuple[History, int | None, str] | None = None
+        self._last: tuple[History, str] | None = None
 
     def choose(self, history: History, trial: FrozenTrial | None = None) -> str:
         """The name of the sampler to use next for this history: ``"gp"`` or ``"tpe"``; for
         several objectives ``"parego"``, ``"nsga2"``, ``"nsga3"`` or ``"tpe"``. With ``trial``,
         also applies ``tpe_share`` to that trial (by its number, so every worker agrees)."""
+        name = self._choose_for_history(history)
+        if name == "gp" and trial is not None and self._tpe_turn(history, trial):
+            return "tpe"
+        return name
+
+    def _choose_for_history(self, history: History) -> str:
+        """Rules 1-5 of the module docstring, without the share (the same for every trial of
+        the snapshot)."""
         if history.is_multi_objective:
             return self._choose_multi(history)
         if is_conditional(history):
@@ -184,18 +189,21 @@ class AutoSampler(Sampler):
             return "tpe"
         if history.n_complete >= self.gp_max_trials:
             return "tpe"
+        return "gp"
+
+    def _tpe_turn(self, history: History, trial: FrozenTrial) -> bool:
+        """Whether ``trial``, which rule 5 gives to the GP, is one of TPE's turns."""
         gp = self._samplers["gp"]
         assert isinstance(gp, GPSampler)
-        if trial is not None and self.tpe_share > 0 and history.n_complete >= gp.n_startup_trials:
-            # the (number + 1)-th trial goes to TPE when floor(k * share) steps up at k, which
-            # spreads TPE's turns evenly (every 2nd trial for 0.5, every 3rd for 1/3), if the
-            # GP's latest fit says the scores are noisy or rugged
-            k = trial.number + 1
-            noise = gp.last_noise_ratio
-            if (np.floor(k * self.tpe_share) != np.floor((k - 1) * self.tpe_share)
-                    and noise is not None and noise > self.tpe_min_noise_ratio):
-                return "tpe"
-        return "gp"
+        if self.tpe_share <= 0 or history.n_complete < gp.n_startup_trials:
+            return False
+        # the (number + 1)-th trial goes to TPE when floor(k * share) steps up at k, which
+        # spreads TPE's turns evenly (every 2nd trial for 0.5, every 3rd for 1/3), if the GP's
+        # latest fit says the scores are noisy or rugged
+        k = trial.number + 1
+        noise = gp.last_noise_ratio
+        return bool(np.floor(k * self.tpe_share) != np.floor((k - 1) * self.tpe_share)
+                    and noise is not None and noise > self.tpe_min_noise_ratio)
 
     def _choose_multi(self, history: History) -> str:
         if is_conditional(history):
@@ -206,14 +214,16 @@ class AutoSampler(Sampler):
         return "nsga3" if len(history.directions) >= 3 else "nsga2"
 
     def _inner(self, history: History, trial: FrozenTrial | None = None) -> tuple[str, Sampler]:
-        # the study calls infer_space, sample_joint and sample_one with the same snapshot
+        # the study calls infer_space, sample_joint and sample_one with the same snapshot, so
+        # the history's rules run once per snapshot and only the share is applied per trial
         # compare the snapshot itself, not its id(): a new snapshot may reuse a freed one's id
-        number = None if trial is None else trial.number
-        if self._last is not None and self._last[0] is history and self._last[1] == number:
-            name = self._last[2]
+        if self._last is not None and self._last[0] is history:
+            name = self._last[1]
         else:
-            name = self.choose(history, trial)
-            self._last = (history, number, name)
+            name = self._choose_for_history(history)
+            self._last = (history, name)
+        if name == "gp" and trial is not None and self._tpe_turn(history, trial):
+            name = "tpe"
         return name, self._samplers[name]
 
     def infer_space(self, history: History) -> dict[str, Distribution]:
