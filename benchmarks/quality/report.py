@@ -356,12 +356,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="score only these optimisers (the normalisation then uses only their "
                          "runs); default: every optimiser in the files")
     ap.add_argument("--budgets", nargs="+", help="report only these budgets (e.g. seq100)")
+    ap.add_argument("--seeds", nargs="+", type=int,
+                    help="report only these seeds (e.g. the seeds every file has)")
     args = ap.parse_args(argv)
     recs, failed = load(args.results)
-    for wanted, field in ((args.optimizers, 1), (args.budgets, 2)):
+    for wanted, field, name in ((args.optimizers, 1, "optimizer"), (args.budgets, 2, "budget"),
+                                (args.seeds, 3, "seed")):
         if wanted:
             recs = {k: r for k, r in recs.items() if k[field] in wanted}
-            failed = [r for r in failed if r[("optimizer", "budget")[field - 1]] in wanted]
+            failed = [r for r in failed if r[name] in wanted]
     if not recs:
         print(f"no successful runs in {args.results}", file=sys.stderr)
         return 1

@@ -296,3 +296,6 @@ def test_report_reads_gzip_and_scores_only_the_chosen_optimisers(tmp_path) -> No
     assert set(summary["budgets"]["seq4"]) == {"random", "good"}
     # without "best" in the scoring, "good" found the best value: its score is 0
     assert summary["budgets"]["seq4"]["good"]["score"]["mean"] == 0.0
+    assert report.main([str(path), "--seeds", "1", "--json", str(out)]) == 0
+    summary = json.loads(out.read_text())
+    assert set(summary["budgets"]["seq4"]) == {"random"}  # only random has a seed-1 run
