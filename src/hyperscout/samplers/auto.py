@@ -39,8 +39,8 @@ same on every worker):
    Measured (``benchmarks/RESULTS.md``, issue 3) with ``tpe_share=0.5`` and
    ``gp_options={"lengthscale_prior": "inverse-square"}``: better than the GP alone on the
    14-task subset (sequential 0.308 vs 0.341, batch 0.269 vs 0.322), but level on the 16 held-out
-   tasks (0.342 vs 0.331) and on all 30 (0.314 vs 0.324, seed std 0.05-0.07), so it is not the
-   default.
+   tasks (0.342 vs 0.331) and on all 30 sequentially (0.314 vs 0.324, seed std 0.05-0.07; batch
+   not run on all 30), so it is not the default.
 
 Every sampler sees the whole history, so a switch loses nothing. The choice for a trial is
 stored with it (``system_attrs["sampler:auto"]``).
