@@ -10,6 +10,12 @@ target" and "best accuracy at the budget" come from the same run.
 The budget should be large enough that no pruning reaches the target in (nearly) every run:
 a run that never reaches it is censored (its epochs to target are only known to exceed the
 budget), and report.py says how many were.
+
+Method names: those in ``METHODS``, ``hs-auto`` (AutoSampler, no pruning),
+``hs-tpe+adaptive-asha``, and any of ``hs-tpe+asha``, ``hs-tpe+hyperband``, ``hs-auto+asha``,
+``hs-bohb``, ``hs-mf+asha``, ``hs-bohb-adaptive`` with a suffix ``-r<R>``: the same method with
+its first rung (the pruner's ``min_resource``, the sampler's lowest budget) at epoch ``R``, e.g.
+``hs-tpe+asha-r9`` (a grace period of 9 epochs).
 """
 
 from __future__ import annotations
@@ -56,12 +62,16 @@ def make_study(method: str, seed: int, max_epochs: int):
     hs.set_verbosity("WARNING")
     from hyperscout.pruners.asha import rung_steps
 
+    if "-r" in method.rsplit("+", 1)[-1]:  # e.g. "hs-bohb-r3": the same method, min_resource 3
+        base, _, r = method.rpartition("-r")
+        return _with_min_resource(base, int(r), seed, max_epochs)
     rungs = rung_steps(1, 3, 0, max_epochs)  # [1, 3, 9, 27] for 27 and for 52 epochs
     hb = hs.pruners.HyperbandPruner(min_resource=1, max_resource=max_epochs, seed=seed)
     asha = hs.pruners.ASHAPruner(min_resource=1, max_resource=max_epochs)
     mf = hs.samplers.MultiFidelityTPESampler
     sampler, pruner = {
         "none": (hs.samplers.TPESampler(seed=seed), None),
+        "hs-auto": (hs.samplers.AutoSampler(seed=seed), None),
         "hs-tpe+asha": (hs.samplers.TPESampler(seed=seed), asha),
         "hs-tpe+hyperband": (hs.samplers.TPESampler(seed=seed), hb),
         "hs-tpe+median": (hs.samplers.TPESampler(seed=seed), hs.pruners.MedianPruner()),
@@ -71,6 +81,31 @@ def make_study(method: str, seed: int, max_epochs: int):
             min_resource=1, max_resource=max_epochs, seed=seed)),
         "hs-mf+adaptive-asha": (mf(seed=seed, budgets=rungs), hs.pruners.AdaptiveHyperbandPruner(
             min_resource=1, max_resource=max_epochs, seed=seed, prior="asha")),
+        "hs-tpe+adaptive-asha": (hs.samplers.TPESampler(seed=seed),
+                                 hs.pruners.AdaptiveHyperbandPruner(
+                                     min_resource=1, max_resource=max_epochs, seed=seed,
+                                     prior="asha")),
+    }[method]
+    return hs.create_study(direction="maximize", sampler=sampler, pruner=pruner), hs.TrialPruned
+
+
+def _with_min_resource(method: str, r: int, seed: int, max_epochs: int):
+    """``method`` with its first rung (pruner's min_resource, sampler's lowest level) at ``r``."""
+    import hyperscout as hs
+    from hyperscout.pruners.asha import rung_steps
+
+    rungs = rung_steps(r, 3, 0, max_epochs)
+    hb = hs.pruners.HyperbandPruner(min_resource=r, max_resource=max_epochs, seed=seed)
+    asha = hs.pruners.ASHAPruner(min_resource=r, max_resource=max_epochs)
+    mf = hs.samplers.MultiFidelityTPESampler
+    sampler, pruner = {
+        "hs-tpe+asha": (hs.samplers.TPESampler(seed=seed), asha),
+        "hs-tpe+hyperband": (hs.samplers.TPESampler(seed=seed), hb),
+        "hs-auto+asha": (hs.samplers.AutoSampler(seed=seed), asha),
+        "hs-bohb": (mf(seed=seed, budgets=rungs), hb),
+        "hs-mf+asha": (mf(seed=seed, budgets=rungs), asha),
+        "hs-bohb-adaptive": (mf(seed=seed, budgets=rungs), hs.pruners.AdaptiveHyperbandPruner(
+            min_resource=r, max_resource=max_epochs, seed=seed)),
     }[method]
     return hs.create_study(direction="maximize", sampler=sampler, pruner=pruner), hs.TrialPruned
 
