@@ -15,7 +15,8 @@ Method names: those in ``METHODS``, ``hs-auto`` (AutoSampler, no pruning),
 ``hs-tpe+adaptive-asha``, and any of ``hs-tpe+asha``, ``hs-tpe+hyperband``, ``hs-auto+asha``,
 ``hs-bohb``, ``hs-mf+asha``, ``hs-bohb-adaptive`` with a suffix ``-r<R>``: the same method with
 its first rung (the pruner's ``min_resource``, the sampler's lowest budget) at epoch ``R``, e.g.
-``hs-tpe+asha-r9`` (a grace period of 9 epochs).
+``hs-tpe+asha-r9`` (a grace period of 9 epochs); ``hs-bohb-s<R>``: ``hs-bohb`` whose sampler
+models only the budgets from epoch ``R`` on (the pruner's rungs unchanged).
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ def make_study(method: str, seed: int, max_epochs: int):
     hs.set_verbosity("WARNING")
     from hyperscout.pruners.asha import rung_steps
 
+    if method.startswith("hs-bohb-s"):  # "hs-bohb-s3": the sampler's lowest budget at 3 only
+        import hyperscout as hs
+        from hyperscout.pruners.asha import rung_steps
+
+        hs.set_verbosity("WARNING")
+        budgets = rung_steps(int(method[len("hs-bohb-s"):]), 3, 0, max_epochs)
+        hb = hs.pruners.HyperbandPruner(min_resource=1, max_resource=max_epochs, seed=seed)
+        sampler = hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=budgets)
+        return hs.create_study(direction="maximize", sampler=sampler, pruner=hb), hs.TrialPruned
     if "-r" in method.rsplit("+", 1)[-1]:  # e.g. "hs-bohb-r3": the same method, min_resource 3
         base, _, r = method.rpartition("-r")
         return _with_min_resource(base, int(r), seed, max_epochs)
