@@ -211,8 +211,10 @@ TR_MAX = 0.4
 """Largest half-width."""
 TR_SUCCESSES = 3
 """Consecutive improving local steps that double the half-width."""
-LOCAL_ROWS = 2.0
-"""The local model is fitted on the rows within this many half-widths of the incumbent."""
+LOCAL_ROWS = 4.0
+"""The local model is fitted on the rows within this many half-widths of the incumbent (4, not
+2: after the region shrinks, the rows of the wider steps still shape the model, so fewer
+stencil steps are spent re-filling it; measured in benchmarks/RESULTS.md, issue 9)."""
 TR_GAIN = 1e-6
 """A local step is a success if it improves the best value by more than this share of the
 range of values seen so far."""
@@ -392,11 +394,11 @@ def propose_quadratic_step(X: np.ndarray, y: np.ndarray, codec: SpaceCodec,
                            avoid: np.ndarray, n_starts: int = 8,
                            curvature: np.ndarray | None = None) -> tuple[np.ndarray, str]:
     """A model-based trust-region step (Powell-style derivative-free refinement): minimise a
-    local quadratic model (:func:`fit_local_quadratic` on the rows within three half-widths of
-    ``centre``, the numeric columns) inside the box of half-width ``radius`` around ``centre``;
-    categorical choices stay the centre's. With ``curvature`` (the basin's shape over the
-    numeric columns, e.g. :func:`basin_curvature` of a related study) ``d + 2`` such rows
-    suffice for a model, else ``2 d + 2``; with fewer, the step is the next point of the
+    local quadratic model (:func:`fit_local_quadratic` on the rows within ``LOCAL_ROWS``
+    half-widths of ``centre``, the numeric columns) inside the box of half-width ``radius``
+    around ``centre``; categorical choices stay the centre's. With ``curvature`` (the basin's
+    shape over the numeric columns, e.g. :func:`basin_curvature` of a related study) ``d + 2``
+    such rows suffice for a model, else ``2 d + 2``; with fewer, the step is the next point of the
     stencil ``centre +- radius e_i`` that has no row near it. Rows in ``avoid`` are not
     returned while another is left (a random point of the box replaces a repeat).
     """
@@ -428,8 +430,9 @@ def propose_quadratic_step(X: np.ndarray, y: np.ndarray, codec: SpaceCodec,
                     return x, "stencil"
         # the stencil is spent: a model on the nearest rows all the same
         local = np.argsort(dist, kind="stable")[:needed]
-    # the model's rows: those within 3 radii (the model stays local), at most twice the full
-    # quadratic's terms (the nearest); fewer rows give a curvature, separable or linear model
+    # the model's rows: those within LOCAL_ROWS radii (the model stays local), at most twice
+    # the full quadratic's terms (the nearest); fewer rows give a curvature, separable or
+    # linear model
     near = local[np.argsort(dist[local], kind="stable")[:2 * n_full]]
     half = max(float(dist[near].max()) if len(near) else 0.0, float(radius), 1e-12)
     U = (Xs[near][:, num] - centre[num]) / half
