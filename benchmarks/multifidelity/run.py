@@ -64,10 +64,6 @@ def make_study(method: str, seed: int, max_epochs: int):
     from hyperscout.pruners.asha import rung_steps
 
     if method.startswith("hs-bohb-s"):  # "hs-bohb-s3": the sampler's lowest budget at 3 only
-        import hyperscout as hs
-        from hyperscout.pruners.asha import rung_steps
-
-        hs.set_verbosity("WARNING")
         budgets = rung_steps(int(method[len("hs-bohb-s"):]), 3, 0, max_epochs)
         hb = hs.pruners.HyperbandPruner(min_resource=1, max_resource=max_epochs, seed=seed)
         sampler = hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=budgets)
@@ -75,22 +71,17 @@ def make_study(method: str, seed: int, max_epochs: int):
     if "-r" in method.rsplit("+", 1)[-1]:  # e.g. "hs-bohb-r3": the same method, min_resource 3
         base, _, r = method.rpartition("-r")
         return _with_min_resource(base, int(r), seed, max_epochs)
-    rungs = rung_steps(1, 3, 0, max_epochs)  # [1, 3, 9, 27] for 27 and for 52 epochs
-    hb = hs.pruners.HyperbandPruner(min_resource=1, max_resource=max_epochs, seed=seed)
-    asha = hs.pruners.ASHAPruner(min_resource=1, max_resource=max_epochs)
-    mf = hs.samplers.MultiFidelityTPESampler
+    if method in _RUNG_METHODS:
+        return _with_min_resource(method, 1, seed, max_epochs)
     sampler, pruner = {
         "none": (hs.samplers.TPESampler(seed=seed), None),
         "hs-auto": (hs.samplers.AutoSampler(seed=seed), None),
-        "hs-tpe+asha": (hs.samplers.TPESampler(seed=seed), asha),
-        "hs-tpe+hyperband": (hs.samplers.TPESampler(seed=seed), hb),
         "hs-tpe+median": (hs.samplers.TPESampler(seed=seed), hs.pruners.MedianPruner()),
-        "hs-bohb": (mf(seed=seed, budgets=rungs), hb),
-        "hs-mf+asha": (mf(seed=seed, budgets=rungs), asha),
-        "hs-bohb-adaptive": (mf(seed=seed, budgets=rungs), hs.pruners.AdaptiveHyperbandPruner(
-            min_resource=1, max_resource=max_epochs, seed=seed)),
-        "hs-mf+adaptive-asha": (mf(seed=seed, budgets=rungs), hs.pruners.AdaptiveHyperbandPruner(
-            min_resource=1, max_resource=max_epochs, seed=seed, prior="asha")),
+        "hs-mf+adaptive-asha": (
+            hs.samplers.MultiFidelityTPESampler(seed=seed,
+                                                budgets=rung_steps(1, 3, 0, max_epochs)),
+            hs.pruners.AdaptiveHyperbandPruner(min_resource=1, max_resource=max_epochs,
+                                               seed=seed, prior="asha")),
         "hs-tpe+adaptive-asha": (hs.samplers.TPESampler(seed=seed),
                                  hs.pruners.AdaptiveHyperbandPruner(
                                      min_resource=1, max_resource=max_epochs, seed=seed,
@@ -99,8 +90,16 @@ def make_study(method: str, seed: int, max_epochs: int):
     return hs.create_study(direction="maximize", sampler=sampler, pruner=pruner), hs.TrialPruned
 
 
+# methods whose first rung (the pruner's min_resource, the sampler's lowest budget) is a
+# parameter: epoch 1 by default, epoch R with the suffix "-r<R>"
+_RUNG_METHODS = ("hs-tpe+asha", "hs-tpe+hyperband", "hs-auto+asha", "hs-bohb", "hs-mf+asha",
+                 "hs-bohb-adaptive")
+
+
 def _with_min_resource(method: str, r: int, seed: int, max_epochs: int):
-    """``method`` with its first rung (pruner's min_resource, sampler's lowest level) at ``r``."""
+    """``method`` (one of ``_RUNG_METHODS``) with its first rung at epoch ``r``: the pruner's
+    ``min_resource`` and the multi-fidelity sampler's budgets ``r, 3r, 9r, ...`` below
+    ``max_epochs`` (``[1, 3, 9, 27]`` for ``r = 1`` and 27 or 52 epochs)."""
     import hyperscout as hs
     from hyperscout.pruners.asha import rung_steps
 
