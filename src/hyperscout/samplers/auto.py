@@ -173,10 +173,7 @@ class AutoSampler(Sampler):
         """The name of the sampler to use next for this history: ``"gp"`` or ``"tpe"``; for
         several objectives ``"parego"``, ``"nsga2"``, ``"nsga3"`` or ``"tpe"``. With ``trial``,
         also applies ``tpe_share`` to that trial (by its number, so every worker agrees)."""
-        name = self._choose_for_history(history)
-        if name == "gp" and trial is not None and self._tpe_turn(history, trial):
-            return "tpe"
-        return name
+        return self._with_share(self._choose_for_history(history), history, trial)
 
     def _choose_for_history(self, history: History) -> str:
         """Rules 1-5 of the module docstring, without the share (the same for every trial of
@@ -191,19 +188,22 @@ class AutoSampler(Sampler):
             return "tpe"
         return "gp"
 
-    def _tpe_turn(self, history: History, trial: FrozenTrial) -> bool:
-        """Whether ``trial``, which rule 5 gives to the GP, is one of TPE's turns."""
+    def _with_share(self, name: str, history: History, trial: FrozenTrial | None) -> str:
+        """``name`` (rules 1-5), or ``"tpe"`` where rule 5's GP trial is one of TPE's turns."""
         gp = self._samplers["gp"]
         assert isinstance(gp, GPSampler)
-        if self.tpe_share <= 0 or history.n_complete < gp.n_startup_trials:
-            return False
+        if (name != "gp" or trial is None or self.tpe_share <= 0
+                or history.n_complete < gp.n_startup_trials):
+            return name
         # the (number + 1)-th trial goes to TPE when floor(k * share) steps up at k, which
         # spreads TPE's turns evenly (every 2nd trial for 0.5, every 3rd for 1/3), if the GP's
         # latest fit says the scores are noisy or rugged
         k = trial.number + 1
         noise = gp.last_noise_ratio
-        return bool(np.floor(k * self.tpe_share) != np.floor((k - 1) * self.tpe_share)
-                    and noise is not None and noise > self.tpe_min_noise_ratio)
+        if (np.floor(k * self.tpe_share) != np.floor((k - 1) * self.tpe_share)
+                and noise is not None and noise > self.tpe_min_noise_ratio):
+            return "tpe"
+        return name
 
     def _choose_multi(self, history: History) -> str:
         if is_conditional(history):
@@ -222,8 +222,7 @@ class AutoSampler(Sampler):
         else:
             name = self._choose_for_history(history)
             self._last = (history, name)
-        if name == "gp" and trial is not None and self._tpe_turn(history, trial):
-            name = "tpe"
+        name = self._with_share(name, history, trial)
         return name, self._samplers[name]
 
     def infer_space(self, history: History) -> dict[str, Distribution]:
