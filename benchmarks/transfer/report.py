@@ -49,6 +49,8 @@ def main(path: str) -> None:
         print(f"| {fam} | cold | — | — | {c21.mean():.5g} ± {c21.std(ddof=1):.2g} | "
               f"{cold.mean():.5g} ± {cold.std(ddof=1):.2g} |")
         for var in VARIANTS:
+            if not all(var in r["curves"] for r in runs):
+                continue  # a run with --skip-ablations
             ks = [reach(r["curves"][var], r["curves"]["cold"][-1]) for r in runs]
             vals = np.array([r["curves"][var][-1] for r in runs])
             v21 = np.array([r["curves"][var][third - 1] for r in runs])

@@ -14,6 +14,9 @@ Per family (``tasks.py``) and seed:
    first (the usual manual warm start; an ablation of the model transfer);
 6. ``optuna-enqueue-top5``: the same with Optuna's TPESampler (the peer's way to warm-start).
 
+``--skip-ablations`` runs only 1–4 (for comparing changes to the transfer sampler; about half
+the time).
+
 Reported (``report.py``): for each warm variant, the first trial at which its best value is at
 least as good as the cold study's best after 64 trials (same seed), and the best value at 64.
 """
@@ -92,6 +95,9 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--families", nargs="+", default=None)
     ap.add_argument("--json", default="transfer.json")
+    ap.add_argument("--skip-ablations", action="store_true",
+                    help="run only cold, warm-related and warm-unrelated (not the enqueue-top5 "
+                         "and Optuna variants): for comparing changes to the transfer sampler")
     args = ap.parse_args()
     hs.set_verbosity("warning")
     fams = tasks.families()
@@ -117,12 +123,13 @@ def main() -> None:
             rec["curves"]["warm-unrelated"] = _curve(v)
             rec["weights"]["warm-unrelated"] = [
                 t.system_attrs.get("sampler:transfer", {}).get("weights") for t in s.trials]
-            top = top_configs(related)
-            _, v = run_hs(fam.space, fam.target, seed, enqueue=top)
-            rec["curves"]["enqueue-top5"] = _curve(v)
-            rec["curves"]["optuna-cold"] = _curve(run_optuna(fam.space, fam.target, seed))
-            rec["curves"]["optuna-enqueue-top5"] = _curve(
-                run_optuna(fam.space, fam.target, seed, enqueue=top))
+            if not args.skip_ablations:
+                top = top_configs(related)
+                _, v = run_hs(fam.space, fam.target, seed, enqueue=top)
+                rec["curves"]["enqueue-top5"] = _curve(v)
+                rec["curves"]["optuna-cold"] = _curve(run_optuna(fam.space, fam.target, seed))
+                rec["curves"]["optuna-enqueue-top5"] = _curve(
+                    run_optuna(fam.space, fam.target, seed, enqueue=top))
             rec["seconds"] = round(time.time() - t0, 1)
             out["runs"].append(rec)
             c = rec["curves"]
