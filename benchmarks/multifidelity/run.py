@@ -18,7 +18,8 @@ its first rung (the pruner's ``min_resource``, the sampler's lowest budget) at e
 ``hs-tpe+asha-r9`` (a grace period of 9 epochs); ``hs-bohb-s<R>``: ``hs-bohb`` whose sampler
 models only the budgets from epoch ``R`` on (the pruner's rungs unchanged); ``hs-tpe+lce``,
 ``hs-mf+lce`` (TPE or the multi-fidelity sampler with ``LearningCurvePruner``), optionally with
-``-n<n_neighbors>``, ``-k<top_k>`` and then ``-r<R>``, e.g. ``hs-tpe+lce-n5-k3-r3``.
+``-n<n_neighbors>``, ``-k<top_k>``, ``-f<percent never pruned>`` and then ``-r<R>``, e.g.
+``hs-tpe+lce-n5-k3-r3``.
 """
 
 from __future__ import annotations
@@ -98,14 +99,18 @@ _RUNG_METHODS = ("hs-tpe+asha", "hs-tpe+hyperband", "hs-auto+asha", "hs-bohb", "
                  "hs-bohb-adaptive")
 
 
-def _lce_options(method: str) -> tuple[str, dict[str, int]] | None:
+def _lce_options(method: str) -> tuple[str, dict[str, Any]] | None:
     """``("hs-tpe+lce", {"n_neighbors": 5, "top_k": 3})`` for ``"hs-tpe+lce-n5-k3"``: a
     ``LearningCurvePruner`` method (``hs-tpe+lce``: TPESampler; ``hs-mf+lce``:
-    MultiFidelityTPESampler) with ``-n<n_neighbors>`` and ``-k<top_k>`` options; else ``None``."""
+    MultiFidelityTPESampler) with ``-n<n_neighbors>``, ``-k<top_k>`` and ``-f<percent>``
+    (``reference_fraction``) options; else ``None``."""
     for base in ("hs-tpe+lce", "hs-mf+lce"):
         if method == base or method.startswith(base + "-"):
-            names = {"n": "n_neighbors", "k": "top_k"}
-            opts = {names[o[0]]: int(o[1:]) for o in method[len(base) + 1:].split("-") if o}
+            names = {"n": "n_neighbors", "k": "top_k", "f": "reference_fraction"}
+            opts: dict[str, Any] = {}
+            for o in method[len(base) + 1:].split("-"):
+                if o:  # -f<percent>: reference_fraction in percent
+                    opts[names[o[0]]] = int(o[1:]) / 100 if o[0] == "f" else int(o[1:])
             return base, opts
     return None
 
@@ -120,7 +125,8 @@ def _with_min_resource(method: str, r: int, seed: int, max_epochs: int):
     rungs = rung_steps(r, 3, 0, max_epochs)
     lce = _lce_options(method)
     if lce is not None:
-        lc = hs.pruners.LearningCurvePruner(min_resource=r, max_resource=max_epochs, **lce[1])
+        lc = hs.pruners.LearningCurvePruner(min_resource=r, max_resource=max_epochs, seed=seed,
+                                            **lce[1])
         sampler = (hs.samplers.TPESampler(seed=seed) if lce[0] == "hs-tpe+lce"
                    else hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=rungs))
         return hs.create_study(direction="maximize", sampler=sampler, pruner=lc), hs.TrialPruned

@@ -178,6 +178,20 @@ def test_references_grow_incrementally_without_rescanning() -> None:
     assert len(p._refs) == 2
 
 
+def test_reference_fraction_keeps_hashed_trials_unpruned() -> None:
+    from hyperscout.pruners.hyperband import mix64
+
+    p = lcp(reference_fraction=0.25, seed=7)
+    keep = [n for n in range(400) if p.is_reference(n)]
+    assert keep == [n for n in range(400) if mix64(7, n) < 0.25 * 2.0**64]
+    assert 60 < len(keep) < 140   # about a quarter
+    assert not any(lcp().is_reference(n) for n in range(400))   # fraction 0: none
+    h = hist(REFS)
+    kept, other = keep[0], next(n for n in range(400) if n not in keep)
+    assert p.decide(h, tr(kept, c1(0.45), R)) is GO      # would be pruned (see above)
+    assert p.decide(h, tr(other, c1(0.45), R)) is PRUNE
+
+
 def test_reproducible_study_with_the_pruner() -> None:
     def run() -> list[tuple]:
         def objective(trial):
@@ -214,6 +228,9 @@ def test_reproducible_study_with_the_pruner() -> None:
         (dict(margin=-0.1), r"margin=-0.1\): must be a finite number >= 0"),
         (dict(margin=math.inf), r"margin=inf\)"),
         (dict(margin=True), r"margin=True\)"),
+        (dict(reference_fraction=1.0), r"reference_fraction=1.0\): must be a number in \[0, 1\)"),
+        (dict(reference_fraction=-0.1), r"reference_fraction=-0.1\)"),
+        (dict(seed="a"), r"seed='a'\): must be an int"),
     ],
 )
 def test_errors_name_the_parameter_and_the_value(kw: dict, match: str) -> None:

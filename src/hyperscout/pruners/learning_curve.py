@@ -22,8 +22,11 @@ trained curves):
 
 So a slow starter survives as long as one of its nearest complete curves went on to a top
 final value. Nothing is pruned until ``min_reference`` trials are complete (no prediction
-without references). A nan as the latest report prunes (as in ASHA); earlier nan steps are
-ignored.
+without references). Since only complete trials are references, a pruner that never lets a
+kind of curve finish never learns that it can win; ``reference_fraction`` keeps a share of the
+trials unpruned (chosen by a hash of ``(seed, number)``, as Hyperband's brackets), so the
+references stay a sample of all curves, not only of the survivors. A nan as the latest report
+prunes (as in ASHA); earlier nan steps are ignored.
 
 References come from finished trials through :class:`~hyperscout.pruners._curves.FinishedFeed`,
 so a decision costs ``O(n_reference * m)`` and never rescans the study; running trials are not
@@ -42,6 +45,7 @@ from hyperscout.history import History
 from hyperscout.pruners._curves import Curve, FinishedFeed, check_int
 from hyperscout.pruners.asha import check_resource, infer_max_resource, rung_steps
 from hyperscout.pruners.base import Decision, Pruner
+from hyperscout.pruners.hyperband import mix64
 from hyperscout.trial.record import FrozenTrial
 from hyperscout.trial.state import TrialState
 
@@ -139,6 +143,9 @@ class LearningCurvePruner(Pruner):
         min_reference: No pruning until this many complete trials reached ``max_resource``
             (>= 1).
         margin: Added in the trial's favour to the optimistic prediction (>= 0, objective units).
+        reference_fraction: The share of trials never pruned (in ``[0, 1)``), which keeps the
+            references unbiased; ``0``: every trial can be pruned.
+        seed: Picks those trials: trial ``n`` is one if ``mix64(seed, n) < fraction * 2**64``.
 
     Example:
         >>> from hyperscout.history import History
@@ -170,6 +177,8 @@ class LearningCurvePruner(Pruner):
         top_k: int = 1,
         min_reference: int = 5,
         margin: float = 0.0,
+        reference_fraction: float = 0.0,
+        seed: int = 0,
     ) -> None:
         owner = "LearningCurvePruner"
         self.min_resource = check_int(owner, "min_resource", min_resource, 1)
@@ -180,6 +189,16 @@ class LearningCurvePruner(Pruner):
         self.top_k = check_int(owner, "top_k", top_k, 1)
         self.min_reference = check_int(owner, "min_reference", min_reference, 1)
         self.margin = _finite_margin(margin)
+        if isinstance(reference_fraction, bool) or not isinstance(
+            reference_fraction, (int, float)
+        ) or not 0.0 <= reference_fraction < 1.0:
+            raise ValueError(
+                f"LearningCurvePruner(reference_fraction={reference_fraction!r}): must be a "
+                "number in [0, 1), e.g. 0.1 to keep one trial in ten unpruned")
+        self.reference_fraction = float(reference_fraction)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError(f"LearningCurvePruner(seed={seed!r}): must be an int")
+        self.seed = seed
         if isinstance(self.max_resource, int) and self.max_resource <= self.min_resource:
             raise ValueError(
                 f"LearningCurvePruner(min_resource={min_resource}, max_resource={max_resource}):"
@@ -219,9 +238,13 @@ class LearningCurvePruner(Pruner):
                 self._refs.append((c, final))
         return max_r
 
+    def is_reference(self, number: int) -> bool:
+        """Whether trial ``number`` is kept unpruned (``reference_fraction``)."""
+        return mix64(self.seed, number) < self.reference_fraction * 2.0**64
+
     def decide(self, history: History, trial: FrozenTrial) -> Decision:
         iv = trial.intermediate_values
-        if not iv:
+        if not iv or self.is_reference(trial.number):
             return Decision.CONTINUE
         steps = sorted(iv)
         step = steps[-1]
@@ -256,4 +279,5 @@ class LearningCurvePruner(Pruner):
         return (f"LearningCurvePruner(min_resource={self.min_resource}, "
                 f"max_resource={self.max_resource!r}, reduction_factor={self.reduction_factor}, "
                 f"n_neighbors={self.n_neighbors}, top_k={self.top_k}, "
-                f"min_reference={self.min_reference}, margin={self.margin})")
+                f"min_reference={self.min_reference}, margin={self.margin}, "
+                f"reference_fraction={self.reference_fraction}, seed={self.seed})")
