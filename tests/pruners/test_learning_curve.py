@@ -192,6 +192,25 @@ def test_reference_fraction_keeps_hashed_trials_unpruned() -> None:
     assert p.decide(h, tr(other, c1(0.45), R)) is PRUNE
 
 
+def test_wrapped_pruner_prunes_unless_the_curve_may_catch_up() -> None:
+    from hyperscout.pruners import ASHAPruner
+
+    asha = ASHAPruner(min_resource=1, max_resource=4, reduction_factor=3)
+    p = lcp(wrapped=asha)
+    assert p.needs_running and not lcp().needs_running
+    h = hist(REFS)
+    # rung-1 values 0.9, 0.3, 0.4 (+ own): n = 4, ASHA keeps only the best
+    assert asha.decide(h, tr(3, c1(0.25), R)) is GO
+    assert p.decide(h, tr(3, c1(0.25), R)) is GO                 # ASHA keeps it: kept
+    # 0.85: ASHA prunes (0.3 is better), but it matches trial 0: 0.05 <= 0.1 -> vetoed
+    assert asha.decide(h, tr(3, c1(0.85), R)) is PRUNE
+    assert p.decide(h, tr(3, c1(0.85), R)) is GO
+    # 0.45: ASHA prunes and the prediction 0.35 > 0.1 -> pruned
+    assert p.decide(h, tr(3, c1(0.45), R)) is PRUNE
+    # too few references for a prediction: ASHA's decision stands
+    assert lcp(wrapped=asha, min_reference=4).decide(h, tr(3, c1(0.85), R)) is PRUNE
+
+
 def test_reproducible_study_with_the_pruner() -> None:
     def run() -> list[tuple]:
         def objective(trial):
@@ -231,6 +250,7 @@ def test_reproducible_study_with_the_pruner() -> None:
         (dict(reference_fraction=1.0), r"reference_fraction=1.0\): must be a number in \[0, 1\)"),
         (dict(reference_fraction=-0.1), r"reference_fraction=-0.1\)"),
         (dict(seed="a"), r"seed='a'\): must be an int"),
+        (dict(wrapped="asha"), r"wrapped='asha'\): must be a Pruner or None"),
     ],
 )
 def test_errors_name_the_parameter_and_the_value(kw: dict, match: str) -> None:

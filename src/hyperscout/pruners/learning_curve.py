@@ -146,6 +146,10 @@ class LearningCurvePruner(Pruner):
         reference_fraction: The share of trials never pruned (in ``[0, 1)``), which keeps the
             references unbiased; ``0``: every trial can be pruned.
         seed: Picks those trials: trial ``n`` is one if ``mix64(seed, n) < fraction * 2**64``.
+        wrapped: Another pruner (e.g. ASHA) whose prune decisions this one can veto: a trial
+            the wrapped pruner stops goes on if its optimistic prediction is not worse than the
+            ``top_k``-th best final (it is stopped when there is no prediction yet). The rungs
+            are then the wrapped pruner's; ``min_resource`` and ``reduction_factor`` unused.
 
     Example:
         >>> from hyperscout.history import History
@@ -179,6 +183,7 @@ class LearningCurvePruner(Pruner):
         margin: float = 0.0,
         reference_fraction: float = 0.0,
         seed: int = 0,
+        wrapped: Pruner | None = None,
     ) -> None:
         owner = "LearningCurvePruner"
         self.min_resource = check_int(owner, "min_resource", min_resource, 1)
@@ -199,6 +204,11 @@ class LearningCurvePruner(Pruner):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ValueError(f"LearningCurvePruner(seed={seed!r}): must be an int")
         self.seed = seed
+        if wrapped is not None and not isinstance(wrapped, Pruner):
+            raise ValueError(f"LearningCurvePruner(wrapped={wrapped!r}): must be a Pruner or "
+                             "None, e.g. ASHAPruner(min_resource=3)")
+        self.wrapped = wrapped
+        self.needs_running = wrapped.needs_running if wrapped is not None else False
         if isinstance(self.max_resource, int) and self.max_resource <= self.min_resource:
             raise ValueError(
                 f"LearningCurvePruner(min_resource={min_resource}, max_resource={max_resource}):"
@@ -246,38 +256,52 @@ class LearningCurvePruner(Pruner):
         iv = trial.intermediate_values
         if not iv or self.is_reference(trial.number):
             return Decision.CONTINUE
+        if self.wrapped is not None:
+            if self.wrapped.decide(history, trial) is Decision.CONTINUE:
+                return Decision.CONTINUE
+            with self._lock:  # the wrapped pruner stops it: keep it only if it may catch up
+                return Decision.CONTINUE if self._cannot_catch_up(history, iv) is False else (
+                    Decision.PRUNE)
         steps = sorted(iv)
-        step = steps[-1]
         prev = steps[-2] if len(steps) > 1 else -1
         with self._lock:
             max_r = self._sync(history)
-            if max_r is None or len(self._refs) < self.min_reference:
+            if max_r is None:
                 return Decision.CONTINUE
             rungs = rung_steps(self.min_resource, self.reduction_factor, 0, max_r)
-            if not any(prev < r <= step for r in rungs):
+            if not any(prev < r <= steps[-1] for r in rungs):
                 return Decision.CONTINUE
-            sign = self._sign
-            last = sign * float(iv[step])
-            if math.isnan(last):
-                return Decision.PRUNE
-            own = [(s, sign * float(iv[s])) for s in steps]
-            own = [(s, v) for s, v in own if not math.isnan(v)]
-            refs = []
-            for c, final in self._refs:
-                vals = [c.value_at_first_step_from(s) for s, _ in own]
-                if any(v is None or math.isnan(v) for v in vals):
-                    continue
-                refs.append((vals, final))
-            if len(refs) < self.min_reference:
-                return Decision.CONTINUE
-            partial = [v for _, v in own]
-            best = optimistic_prediction(partial, refs, self.n_neighbors) - self.margin
-            threshold = kth_best([f for _, f in self._refs], self.top_k)
-            return Decision.PRUNE if best > threshold else Decision.CONTINUE
+            return Decision.PRUNE if self._cannot_catch_up(history, iv) else Decision.CONTINUE
+
+    def _cannot_catch_up(self, history: History, iv: dict[int, float]) -> bool | None:
+        """Whether even the optimistic prediction is worse than the ``top_k``-th best final
+        (``None``: no prediction, too few references)."""
+        max_r = self._sync(history)
+        if max_r is None or len(self._refs) < self.min_reference:
+            return None
+        sign = self._sign
+        steps = sorted(iv)
+        last = sign * float(iv[steps[-1]])
+        if math.isnan(last):
+            return True
+        own = [(s, sign * float(iv[s])) for s in steps]
+        own = [(s, v) for s, v in own if not math.isnan(v)]
+        refs = []
+        for c, final in self._refs:
+            vals = [c.value_at_first_step_from(s) for s, _ in own]
+            if any(v is None or math.isnan(v) for v in vals):
+                continue
+            refs.append((vals, final))
+        if len(refs) < self.min_reference:
+            return None
+        partial = [v for _, v in own]
+        best = optimistic_prediction(partial, refs, self.n_neighbors) - self.margin
+        return best > kth_best([f for _, f in self._refs], self.top_k)
 
     def __repr__(self) -> str:
         return (f"LearningCurvePruner(min_resource={self.min_resource}, "
                 f"max_resource={self.max_resource!r}, reduction_factor={self.reduction_factor}, "
                 f"n_neighbors={self.n_neighbors}, top_k={self.top_k}, "
                 f"min_reference={self.min_reference}, margin={self.margin}, "
-                f"reference_fraction={self.reference_fraction}, seed={self.seed})")
+                f"reference_fraction={self.reference_fraction}, seed={self.seed}, "
+                f"wrapped={self.wrapped!r})")
