@@ -16,7 +16,12 @@ Method names: those in ``METHODS``, ``hs-auto`` (AutoSampler, no pruning),
 ``hs-bohb``, ``hs-mf+asha``, ``hs-bohb-adaptive`` with a suffix ``-r<R>``: the same method with
 its first rung (the pruner's ``min_resource``, the sampler's lowest budget) at epoch ``R``, e.g.
 ``hs-tpe+asha-r9`` (a grace period of 9 epochs); ``hs-bohb-s<R>``: ``hs-bohb`` whose sampler
-models only the budgets from epoch ``R`` on (the pruner's rungs unchanged).
+models only the budgets from epoch ``R`` on (the pruner's rungs unchanged); ``hs-tpe+lce``,
+``hs-mf+lce`` (TPE or the multi-fidelity sampler with ``LearningCurvePruner``),
+``hs-tpe+asha+lce``, ``hs-bohb+lce`` (the LearningCurvePruner vetoes ASHA's / Hyperband's
+prunes), optionally with
+``-n<n_neighbors>``, ``-k<top_k>``, ``-f<percent never pruned>`` and then ``-r<R>``, e.g.
+``hs-tpe+lce-n5-k3-r3``.
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ def make_study(method: str, seed: int, max_epochs: int):
     if "-r" in method.rsplit("+", 1)[-1]:  # e.g. "hs-bohb-r3": the same method, min_resource 3
         base, _, r = method.rpartition("-r")
         return _with_min_resource(base, int(r), seed, max_epochs)
-    if method in _RUNG_METHODS:
+    if method in _RUNG_METHODS or _lce_options(method) is not None:
         return _with_min_resource(method, 1, seed, max_epochs)
     sampler, pruner = {
         "none": (hs.samplers.TPESampler(seed=seed), None),
@@ -96,6 +101,23 @@ _RUNG_METHODS = ("hs-tpe+asha", "hs-tpe+hyperband", "hs-auto+asha", "hs-bohb", "
                  "hs-bohb-adaptive")
 
 
+def _lce_options(method: str) -> tuple[str, dict[str, Any]] | None:
+    """``("hs-tpe+lce", {"n_neighbors": 5, "top_k": 3})`` for ``"hs-tpe+lce-n5-k3"``: a
+    ``LearningCurvePruner`` method (``hs-tpe+lce``: TPESampler; ``hs-mf+lce``:
+    MultiFidelityTPESampler; ``hs-tpe+asha+lce``, ``hs-bohb+lce``: ``hs-tpe+asha``, ``hs-bohb``
+    whose prune decisions the LearningCurvePruner can veto) with ``-n<n_neighbors>``,
+    ``-k<top_k>`` and ``-f<percent>`` (``reference_fraction``) options; else ``None``."""
+    for base in ("hs-tpe+lce", "hs-mf+lce", "hs-tpe+asha+lce", "hs-bohb+lce"):
+        if method == base or method.startswith(base + "-"):
+            names = {"n": "n_neighbors", "k": "top_k", "f": "reference_fraction"}
+            opts: dict[str, Any] = {}
+            for o in method[len(base) + 1:].split("-"):
+                if o:  # -f<percent>: reference_fraction in percent
+                    opts[names[o[0]]] = int(o[1:]) / 100 if o[0] == "f" else int(o[1:])
+            return base, opts
+    return None
+
+
 def _with_min_resource(method: str, r: int, seed: int, max_epochs: int):
     """``method`` (one of ``_RUNG_METHODS``) with its first rung at epoch ``r``: the pruner's
     ``min_resource`` and the multi-fidelity sampler's budgets ``r, 3r, 9r, ...`` below
@@ -104,6 +126,17 @@ def _with_min_resource(method: str, r: int, seed: int, max_epochs: int):
     from hyperscout.pruners.asha import rung_steps
 
     rungs = rung_steps(r, 3, 0, max_epochs)
+    lce = _lce_options(method)
+    if lce is not None:
+        wrapped = {"hs-tpe+asha+lce": hs.pruners.ASHAPruner(min_resource=r,
+                                                            max_resource=max_epochs),
+                   "hs-bohb+lce": hs.pruners.HyperbandPruner(
+                       min_resource=r, max_resource=max_epochs, seed=seed)}.get(lce[0])
+        lc = hs.pruners.LearningCurvePruner(min_resource=r, max_resource=max_epochs, seed=seed,
+                                            wrapped=wrapped, **lce[1])
+        sampler = (hs.samplers.TPESampler(seed=seed) if lce[0].startswith("hs-tpe")
+                   else hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=rungs))
+        return hs.create_study(direction="maximize", sampler=sampler, pruner=lc), hs.TrialPruned
     hb = hs.pruners.HyperbandPruner(min_resource=r, max_resource=max_epochs, seed=seed)
     asha = hs.pruners.ASHAPruner(min_resource=r, max_resource=max_epochs)
     mf = hs.samplers.MultiFidelityTPESampler

@@ -49,3 +49,19 @@ def test_a_grace_period_never_prunes_before_its_first_rung() -> None:
     assert rec["epochs"] == 300
     # every started trial ran at least 9 epochs (the last one may be cut by the budget)
     assert rec["n_trials"] <= 300 // 9 + 1
+
+
+def test_learning_curve_methods_and_options() -> None:
+    study, _ = run.make_study("hs-tpe+asha+lce-r9", 0, 52)
+    lc = study.pruner
+    assert isinstance(study.sampler, hs.samplers.TPESampler)
+    assert isinstance(lc, hs.pruners.LearningCurvePruner)
+    assert isinstance(lc.wrapped, hs.pruners.ASHAPruner) and lc.wrapped.min_resource == 9
+    assert (lc.n_neighbors, lc.top_k, lc.max_resource) == (5, 1, 52)
+    study, _ = run.make_study("hs-mf+lce-n10-k3-f10-r3", 0, 52)
+    lc = study.pruner
+    assert lc.wrapped is None and lc.min_resource == 3
+    assert (lc.n_neighbors, lc.top_k, lc.reference_fraction) == (10, 3, 0.1)
+    assert list(study.sampler.budgets) == [3, 9, 27]
+    study, _ = run.make_study("hs-bohb+lce", 0, 52)
+    assert isinstance(study.pruner.wrapped, hs.pruners.HyperbandPruner)

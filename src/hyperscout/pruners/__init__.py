@@ -6,6 +6,8 @@
 - :class:`PatientPruner`: wraps another; acts only after no improvement for ``patience`` reports.
 - :class:`ASHAPruner` (alias :data:`SuccessiveHalvingPruner`): asynchronous successive halving.
 - :class:`HyperbandPruner`: asynchronous Hyperband over several ASHA brackets.
+- :class:`LearningCurvePruner`: prunes at a rung only if even an optimistic extrapolation of the
+  trial's curve (matched to the study's complete curves) ends worse than the best final values.
 - :class:`AdaptiveHyperbandPruner`: Hyperband (or ASHA) whose brackets follow how well each
   rung ranks the study's trials (Kendall tau against the final values).
 
@@ -28,6 +30,7 @@ from hyperscout.pruners.base import Decision, NopPruner, Pruner
 if TYPE_CHECKING:
     from hyperscout.pruners.asha import ASHAPruner
     from hyperscout.pruners.hyperband import HyperbandPruner
+    from hyperscout.pruners.learning_curve import LearningCurvePruner
     from hyperscout.pruners.patient import PatientPruner
     from hyperscout.pruners.percentile import MedianPruner, PercentilePruner
     from hyperscout.pruners.threshold import ThresholdPruner
@@ -40,6 +43,7 @@ _LAZY = {
                                 "AdaptiveHyperbandPruner"),
     "SuccessiveHalvingPruner": ("hyperscout.pruners.asha", "ASHAPruner"),
     "HyperbandPruner": ("hyperscout.pruners.hyperband", "HyperbandPruner"),
+    "LearningCurvePruner": ("hyperscout.pruners.learning_curve", "LearningCurvePruner"),
     "MedianPruner": ("hyperscout.pruners.percentile", "MedianPruner"),
     "PercentilePruner": ("hyperscout.pruners.percentile", "PercentilePruner"),
     "PatientPruner": ("hyperscout.pruners.patient", "PatientPruner"),
@@ -51,6 +55,7 @@ __all__ = [
     "AdaptiveHyperbandPruner",
     "Decision",
     "HyperbandPruner",
+    "LearningCurvePruner",
     "MedianPruner",
     "NopPruner",
     "PatientPruner",
