@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from hyperscout.history import History
@@ -208,7 +208,9 @@ class LearningCurvePruner(Pruner):
             raise ValueError(f"LearningCurvePruner(wrapped={wrapped!r}): must be a Pruner or "
                              "None, e.g. ASHAPruner(min_resource=3)")
         self.wrapped = wrapped
-        self.needs_running = wrapped.needs_running if wrapped is not None else False
+        # per instance: a wrapped pruner's need for running trials is this one's too
+        self.needs_running = (  # type: ignore[misc]
+            wrapped.needs_running if wrapped is not None else False)
         if isinstance(self.max_resource, int) and self.max_resource <= self.min_resource:
             raise ValueError(
                 f"LearningCurvePruner(min_resource={min_resource}, max_resource={max_resource}):"
@@ -273,7 +275,7 @@ class LearningCurvePruner(Pruner):
                 return Decision.CONTINUE
             return Decision.PRUNE if self._cannot_catch_up(history, iv) else Decision.CONTINUE
 
-    def _cannot_catch_up(self, history: History, iv: dict[int, float]) -> bool | None:
+    def _cannot_catch_up(self, history: History, iv: Mapping[int, float]) -> bool | None:
         """Whether even the optimistic prediction is worse than the ``top_k``-th best final
         (``None``: no prediction, too few references)."""
         max_r = self._sync(history)
@@ -286,12 +288,12 @@ class LearningCurvePruner(Pruner):
             return True
         own = [(s, sign * float(iv[s])) for s in steps]
         own = [(s, v) for s, v in own if not math.isnan(v)]
-        refs = []
+        refs: list[tuple[list[float], float]] = []
         for c, final in self._refs:
-            vals = [c.value_at_first_step_from(s) for s, _ in own]
-            if any(v is None or math.isnan(v) for v in vals):
-                continue
-            refs.append((vals, final))
+            at = [c.value_at_first_step_from(s) for s, _ in own]
+            vals = [v for v in at if v is not None and not math.isnan(v)]
+            if len(vals) == len(at):
+                refs.append((vals, final))
         if len(refs) < self.min_reference:
             return None
         partial = [v for _, v in own]

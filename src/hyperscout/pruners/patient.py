@@ -48,8 +48,11 @@ class PatientPruner(Pruner):
         ):
             raise ValueError(f"PatientPruner(min_delta={min_delta!r}): must be a number >= 0")
         self.min_delta = float(min_delta)
-        self.needs_history = wrapped.needs_history if wrapped is not None else False
-        self.needs_running = wrapped.needs_running if wrapped is not None else False
+        # per instance: the wrapped pruner's needs are this one's
+        self.needs_history = (  # type: ignore[misc]
+            wrapped.needs_history if wrapped is not None else False)
+        self.needs_running = (  # type: ignore[misc]
+            wrapped.needs_running if wrapped is not None else False)
 
     def _stagnating(self, trial: FrozenTrial, sign: float) -> bool:
         iv = trial.intermediate_values
