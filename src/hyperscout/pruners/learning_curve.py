@@ -239,8 +239,6 @@ class LearningCurvePruner(Pruner):
                 return None
             self._max, new, self._pending = max_r, self._pending, []
         max_r = self._max
-        if max_r is None:
-            return None
         for t in new:
             if t.state is not TrialState.COMPLETE or not t.intermediate_values:
                 continue
@@ -262,7 +260,9 @@ class LearningCurvePruner(Pruner):
             if self.wrapped.decide(history, trial) is Decision.CONTINUE:
                 return Decision.CONTINUE
             with self._lock:  # the wrapped pruner stops it: keep it only if it may catch up
-                return Decision.CONTINUE if self._cannot_catch_up(history, iv) is False else (
+                if self._sync(history) is None:
+                    return Decision.PRUNE  # no references yet: no prediction to veto with
+                return Decision.CONTINUE if self._cannot_catch_up(iv) is False else (
                     Decision.PRUNE)
         steps = sorted(iv)
         prev = steps[-2] if len(steps) > 1 else -1
@@ -273,13 +273,13 @@ class LearningCurvePruner(Pruner):
             rungs = rung_steps(self.min_resource, self.reduction_factor, 0, max_r)
             if not any(prev < r <= steps[-1] for r in rungs):
                 return Decision.CONTINUE
-            return Decision.PRUNE if self._cannot_catch_up(history, iv) else Decision.CONTINUE
+            return Decision.PRUNE if self._cannot_catch_up(iv) else Decision.CONTINUE
 
-    def _cannot_catch_up(self, history: History, iv: Mapping[int, float]) -> bool | None:
+    def _cannot_catch_up(self, iv: Mapping[int, float]) -> bool | None:
         """Whether even the optimistic prediction is worse than the ``top_k``-th best final
-        (``None``: no prediction, too few references)."""
-        max_r = self._sync(history)
-        if max_r is None or len(self._refs) < self.min_reference:
+        (``None``: no prediction, too few references). The references must be synced
+        (:meth:`_sync`) for this decision's history first."""
+        if len(self._refs) < self.min_reference:
             return None
         sign = self._sign
         steps = sorted(iv)
