@@ -4,7 +4,7 @@ masked, after at most the connect timeout (never a hang)."""
 from __future__ import annotations
 
 import pytest
-from conftest import MYSQL_URL, POSTGRES_URL, require_server
+from sql_servers import MYSQL_URL, POSTGRES_URL, require_server
 
 import hyperscout as hs
 from hyperscout.exceptions import StorageError

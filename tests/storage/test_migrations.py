@@ -12,7 +12,7 @@ import pytest
 import schema_v1
 import sqlalchemy as sa
 from click.testing import CliRunner
-from conftest import require_server
+from sql_servers import require_server
 
 import hyperscout as hs
 from hyperscout.cli import cli
