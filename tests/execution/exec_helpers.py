@@ -1,5 +1,5 @@
 """Helpers for the execution tests: database URLs (a fresh SQLite file, or the PostgreSQL / MariaDB
-servers (skipped when unreachable, failed under CI=true; see tests/storage/conftest.py)."""
+servers (skipped when unreachable, failed under CI=true; see tests/storage/sql_servers.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 _spec = importlib.util.spec_from_file_location(
-    "_hs_storage_servers", pathlib.Path(__file__).parents[1] / "storage" / "conftest.py")
+    "_hs_storage_servers", pathlib.Path(__file__).parents[1] / "storage" / "sql_servers.py")
 _servers = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(_servers)  # type: ignore[union-attr]
 require_server = _servers.require_server
