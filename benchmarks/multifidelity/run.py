@@ -15,7 +15,8 @@ Method names: those in ``METHODS``, ``hs-auto`` (AutoSampler, no pruning),
 ``hs-tpe+adaptive-asha``, and any of ``hs-tpe+asha``, ``hs-tpe+hyperband``, ``hs-auto+asha``,
 ``hs-bohb``, ``hs-mf+asha``, ``hs-bohb-adaptive`` with a suffix ``-r<R>``: the same method with
 its first rung (the pruner's ``min_resource``, the sampler's lowest budget) at epoch ``R``, e.g.
-``hs-tpe+asha-r9`` (a grace period of 9 epochs); ``hs-bohb-s<R>``: ``hs-bohb`` whose sampler
+``hs-tpe+asha-r9`` (a grace period of 9 epochs), and then ``-e<eta>`` for a reduction factor
+other than 3 (``hs-tpe+asha-r9-e4``); ``hs-bohb-s<R>``: ``hs-bohb`` whose sampler
 models only the budgets from epoch ``R`` on (the pruner's rungs unchanged); ``hs-tpe+lce``,
 ``hs-mf+lce`` (TPE or the multi-fidelity sampler with ``LearningCurvePruner``),
 ``hs-tpe+asha+lce``, ``hs-bohb+lce`` (the LearningCurvePruner vetoes ASHA's / Hyperband's
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from typing import Any
@@ -73,9 +75,13 @@ def make_study(method: str, seed: int, max_epochs: int):
         hb = hs.pruners.HyperbandPruner(min_resource=1, max_resource=max_epochs, seed=seed)
         sampler = hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=budgets)
         return hs.create_study(direction="maximize", sampler=sampler, pruner=hb), hs.TrialPruned
+    eta = 3
+    if re.search(r"-r\d+-e\d+$", method):  # e.g. "hs-tpe+asha-r9-e4": reduction factor 4
+        method, _, e = method.rpartition("-e")
+        eta = int(e)
     if "-r" in method.rsplit("+", 1)[-1]:  # e.g. "hs-bohb-r3": the same method, min_resource 3
         base, _, r = method.rpartition("-r")
-        return _with_min_resource(base, int(r), seed, max_epochs)
+        return _with_min_resource(base, int(r), seed, max_epochs, eta)
     if method in _RUNG_METHODS or _lce_options(method) is not None:
         return _with_min_resource(method, 1, seed, max_epochs)
     sampler, pruner = {
@@ -118,27 +124,31 @@ def _lce_options(method: str) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def _with_min_resource(method: str, r: int, seed: int, max_epochs: int):
+def _with_min_resource(method: str, r: int, seed: int, max_epochs: int, eta: int = 3):
     """``method`` (one of ``_RUNG_METHODS``) with its first rung at epoch ``r``: the pruner's
     ``min_resource`` and the multi-fidelity sampler's budgets ``r, 3r, 9r, ...`` below
-    ``max_epochs`` (``[1, 3, 9, 27]`` for ``r = 1`` and 27 or 52 epochs)."""
+    ``max_epochs`` (``[1, 3, 9, 27]`` for ``r = 1`` and 27 or 52 epochs); ``eta``: the
+    reduction factor of the pruner and of the sampler's budgets (suffix ``-e<eta>`` after
+    ``-r<R>``)."""
     import hyperscout as hs
     from hyperscout.pruners.asha import rung_steps
 
-    rungs = rung_steps(r, 3, 0, max_epochs)
+    rungs = rung_steps(r, eta, 0, max_epochs)
     lce = _lce_options(method)
     if lce is not None:
-        wrapped = {"hs-tpe+asha+lce": hs.pruners.ASHAPruner(min_resource=r,
-                                                            max_resource=max_epochs),
+        wrapped = {"hs-tpe+asha+lce": hs.pruners.ASHAPruner(
+                       min_resource=r, max_resource=max_epochs, reduction_factor=eta),
                    "hs-bohb+lce": hs.pruners.HyperbandPruner(
-                       min_resource=r, max_resource=max_epochs, seed=seed)}.get(lce[0])
+                       min_resource=r, max_resource=max_epochs, seed=seed,
+                       reduction_factor=eta)}.get(lce[0])
         lc = hs.pruners.LearningCurvePruner(min_resource=r, max_resource=max_epochs, seed=seed,
                                             wrapped=wrapped, **lce[1])
         sampler = (hs.samplers.TPESampler(seed=seed) if lce[0].startswith("hs-tpe")
                    else hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=rungs))
         return hs.create_study(direction="maximize", sampler=sampler, pruner=lc), hs.TrialPruned
-    hb = hs.pruners.HyperbandPruner(min_resource=r, max_resource=max_epochs, seed=seed)
-    asha = hs.pruners.ASHAPruner(min_resource=r, max_resource=max_epochs)
+    hb = hs.pruners.HyperbandPruner(min_resource=r, max_resource=max_epochs, seed=seed,
+                                    reduction_factor=eta)
+    asha = hs.pruners.ASHAPruner(min_resource=r, max_resource=max_epochs, reduction_factor=eta)
     mf = hs.samplers.MultiFidelityTPESampler
     sampler, pruner = {
         "hs-tpe+asha": (hs.samplers.TPESampler(seed=seed), asha),
