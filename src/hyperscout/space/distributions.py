@@ -209,7 +209,8 @@ class Int:
         v = int(value)
         return self.low <= v <= self.high and (v - self.low) % self.step == 0
 
-    def to_unit(self, value: int) -> float:
+    def to_unit(self, value: float) -> float:
+        # any real value maps linearly (or log-linearly); samplers pass grid neighbours as floats
         lo, hi = self._padded()
         v = math.log(value) if self.log else float(value)
         return (v - lo) / (hi - lo)
