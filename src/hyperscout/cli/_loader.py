@@ -122,7 +122,7 @@ def format_user_traceback(exc: BaseException, user_file: Path | None) -> str:
 
     Frames of hyperscout and click above the user's code are noise for the person reading it.
     """
-    frames = traceback.extract_tb(exc.__traceback__)
+    frames: list[traceback.FrameSummary] = traceback.extract_tb(exc.__traceback__)
     if user_file is not None:
         target = str(user_file)
         for i, frame in enumerate(frames):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from hyperscout._imports import optional_import
 from hyperscout.dashboard import api
@@ -213,7 +213,8 @@ class _SecurityHeaders:
 
 def _plotly_js_path() -> Path:
     plotly = optional_import("plotly", extra="viz", feature="dashboard plots")
-    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    # plotly is a regular installed package, so its __file__ (typed str | None) is set
+    path = Path(cast(str, plotly.__file__)).parent / "package_data" / "plotly.min.js"
     if not path.exists():
         raise FileNotFoundError(f"plotly.min.js not found in the plotly package at {path}")
     return path

@@ -21,13 +21,15 @@ import pickle
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from hyperscout._logging import get_logger
 from hyperscout.execution.worker import Objective, run_trials
 from hyperscout.trial.record import FrozenTrial
 
 if TYPE_CHECKING:
+    from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
+
     from hyperscout.stopping import StopCondition
     from hyperscout.study.study import Study
 
@@ -168,7 +170,11 @@ class ProcessExecutor(Executor):
 
     def run(self, study, func, *, n_jobs, catch, callbacks, stop, on_finished) -> None:
         payload = worker_payload(study, func, catch, stop, "process")
-        ctx = mp.get_context(self.mp_context)
+        # a start method from get_all_start_methods() (checked in __init__) gives a concrete
+        # context, which has Process (typeshed types get_context(str) as BaseContext, which
+        # has not)
+        ctx = cast("SpawnContext | ForkContext | ForkServerContext",
+                   mp.get_context(self.mp_context))
         errors = ctx.Queue()
         procs = [ctx.Process(target=_process_main, args=(payload, seed, errors),
                              name=f"hyperscout-worker-{i}", daemon=False)
@@ -193,9 +199,11 @@ class ProcessExecutor(Executor):
             raise pickle.loads(errors.get())
         died = [p for p in procs if p.exitcode != 0]
         if died and len(died) == len(procs):
+            # all were joined above, so each has an exit code (typed int | None)
+            codes = sorted({cast(int, p.exitcode) for p in procs})
             raise RuntimeError(
                 f"all {len(procs)} worker processes failed (exit codes "
-                f"{sorted({p.exitcode for p in procs})}); the log above says why (e.g. the "
+                f"{codes}); the log above says why (e.g. the "
                 "objective's module can't be imported in a new process)")
         for p in died:
             _log.warning(

@@ -76,7 +76,10 @@ def infer_direction(metric: str) -> str:
 def _build_callback() -> type:
     keras = _keras()
 
-    class PruningCallback(keras.callbacks.Callback):
+    # a base class from a runtime-imported module: mypy needs it as a name of type Any
+    callback_base: Any = keras.callbacks.Callback
+
+    class PruningCallback(callback_base):
         """Report ``logs[monitor]`` after each epoch and prune.
 
         Args:

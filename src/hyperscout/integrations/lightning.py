@@ -66,7 +66,10 @@ def _lightning() -> Any:
 def _build() -> type:
     pl = _lightning()
 
-    class PruningCallback(pl.Callback):
+    # a base class from a runtime-imported module: mypy needs it as a name of type Any
+    callback_base: Any = pl.Callback
+
+    class PruningCallback(callback_base):
         """Report ``trainer.callback_metrics[monitor]`` after each validation; prune.
 
         Args:

@@ -466,8 +466,9 @@ class HyperscoutSearchCV(MetaEstimatorMixin, BaseEstimator):
         scorers = _Scorers(self.estimator, self.scoring)
         # a callable scoring may return a dict: then the metric is known after the first fold
         known = isinstance(scorers.scorers, dict)
-        metric = self._objective_metric(scorers.multimetric, list(scorers.scorers)) if known \
-            else "score"
+        # (isinstance again rather than known: mypy narrows only on the check itself)
+        metric = (self._objective_metric(scorers.multimetric, list(scorers.scorers))
+                  if isinstance(scorers.scorers, dict) else "score")
         groups = fit_params.pop("groups", None)
         X, y, groups = indexable(X, y, groups)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
@@ -544,7 +545,7 @@ class HyperscoutSearchCV(MetaEstimatorMixin, BaseEstimator):
                 best = self.refit(results)
                 if not isinstance(best, numbers.Integral):
                     raise TypeError("HyperscoutSearchCV(refit=callable): it must return an int")
-                if not 0 <= best < len(records):
+                if not 0 <= int(best) < len(records):  # int(): typeshed's Integral has no >=
                     raise IndexError(
                         f"HyperscoutSearchCV(refit=callable): returned {best}, outside "
                         f"0..{len(records) - 1}"
@@ -697,9 +698,9 @@ def _results(records: list[_Record], params: Iterable[_Param], n_splits: int,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of an all-NaN row
         for key, arr in (("fit_time", "fit_time"), ("score_time", "score_time")):
-            m = np.array([getattr(r, arr) for r in records])
-            out[f"mean_{key}"] = np.nanmean(m, axis=1)
-            out[f"std_{key}"] = np.nanstd(m, axis=1)
+            times = np.array([getattr(r, arr) for r in records])
+            out[f"mean_{key}"] = np.nanmean(times, axis=1)
+            out[f"std_{key}"] = np.nanstd(times, axis=1)
     for p in params:
         col = np.ma.MaskedArray(np.empty(n, dtype=object), mask=True)
         for i, r in enumerate(records):

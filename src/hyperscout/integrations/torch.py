@@ -52,7 +52,7 @@ import io
 import os
 import random
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -119,7 +119,9 @@ def select_device(trial: Any = None, device: Any = None) -> Any:
 
 def _rng_state() -> dict[str, Any]:
     torch = _torch()
-    np_state = np.random.get_state()
+    # the global RandomState is an MT19937, whose legacy state is this tuple (numpy's stubs
+    # give the no-argument call the dict type of legacy=False)
+    np_state = cast(tuple[str, np.ndarray, int, int, float], np.random.get_state())
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),
         "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)),

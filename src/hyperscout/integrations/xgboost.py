@@ -69,7 +69,10 @@ def pick_value(evals_log: Any, dataset: str | None, metric: str | None) -> tuple
 def _build() -> type:
     xgb = optional_import("xgboost", extra="xgboost", feature="XGBoostPruningCallback")
 
-    class XGBoostPruningCallback(xgb.callback.TrainingCallback):
+    # a base class from a runtime-imported module: mypy needs it as a name of type Any
+    training_callback: Any = xgb.callback.TrainingCallback
+
+    class XGBoostPruningCallback(training_callback):
         """Report ``evals_log[dataset][metric]`` after every boosting round; prune.
 
         Args:

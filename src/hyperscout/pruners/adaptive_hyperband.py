@@ -218,14 +218,16 @@ def rung_taus(
     at = [[d.curve.value_at_first_step_from(r) for r in rungs] for d in done]
     out: list[tuple[float, int, float | None]] = []
     for k in range(len(rungs)):
-        final = [(row[k], d.final) for row, d in zip(at, done)
-                 if row[k] is not None and d.final is not None]
-        pairs, ref = final, math.inf
+        # (the walrus names let the type checker see the None check on row[k] and row[j])
+        final = [(vk, d.final) for row, d in zip(at, done)
+                 if (vk := row[k]) is not None and d.final is not None]
+        pairs: list[tuple[float, float]] = final
+        ref: float | None = math.inf
         if len(pairs) < min_pairs:
-            pairs, ref = [], None  # type: ignore[assignment]
+            pairs, ref = [], None
             for j in range(len(rungs) - 1, k, -1):
-                cand = [(row[k], row[j]) for row in at
-                        if row[k] is not None and row[j] is not None]
+                cand = [(vk, vj) for row in at
+                        if (vk := row[k]) is not None and (vj := row[j]) is not None]
                 if len(cand) >= min_pairs:
                     pairs, ref = cand, float(rungs[j])
                     break

@@ -42,7 +42,7 @@ def rung_steps(
         >>> rung_steps(1, 3, 0, 27), rung_steps(1, 3, 1, 27), rung_steps(2, 2, 0, None, limit=4)
         ([1, 3, 9], [3, 9], [2, 4, 8, 16])
     """
-    out = []
+    out: list[int] = []
     k = 0
     while len(out) < limit:
         r = min_resource * reduction_factor ** (min_early_stopping_rate + k)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from hyperscout.history import History
 from hyperscout.pruners._curves import check_int
@@ -101,10 +101,12 @@ class HyperbandPruner(Pruner):
         reduction_factor: int = 3,
         seed: int = 0,
     ) -> None:
-        self.min_resource = check_resource("HyperbandPruner", "min_resource", min_resource,
-                                           allow_none=False)
-        if self.min_resource == "auto":
+        min_res = check_resource("HyperbandPruner", "min_resource", min_resource,
+                                 allow_none=False)
+        if min_res == "auto":
             raise ValueError("HyperbandPruner(min_resource='auto'): give an int >= 1")
+        # check_resource(allow_none=False) returns "auto" (rejected above) or an int >= 1
+        self.min_resource = cast(int, min_res)
         self.max_resource = check_resource("HyperbandPruner", "max_resource", max_resource,
                                            allow_none=False)
         self.reduction_factor = check_int("HyperbandPruner", "reduction_factor",
@@ -129,7 +131,7 @@ class HyperbandPruner(Pruner):
         m = self._max_resource(history)
         if m is None:
             return None
-        return n_brackets(self.min_resource, m, self.reduction_factor)  # type: ignore[arg-type]
+        return n_brackets(self.min_resource, m, self.reduction_factor)
 
     def bracket_of(self, number: int, history: History | None) -> int | None:
         """The bracket of trial ``number`` (a pure function of number and seed)."""
@@ -149,7 +151,7 @@ class HyperbandPruner(Pruner):
         m = self._max_resource(history)
         if m is None or bracket == self.brackets(history) - 1:  # type: ignore[operator]
             return []
-        return rung_steps(self.min_resource, self.reduction_factor, bracket, m)  # type: ignore[arg-type]
+        return rung_steps(self.min_resource, self.reduction_factor, bracket, m)
 
     def decide(self, history: History, trial: FrozenTrial) -> Decision:
         with self._lock:

@@ -119,7 +119,7 @@ class CmaState:
     funhist: tuple[float, ...] = field(default_factory=tuple)
 
 
-def cma_init(mean: Sequence[float], sigma: float) -> CmaState:
+def cma_init(mean: Sequence[float] | np.ndarray, sigma: float) -> CmaState:
     """A fresh state at ``mean`` with step size ``sigma`` and identity covariance.
 
     Example:

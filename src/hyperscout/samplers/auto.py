@@ -152,6 +152,10 @@ class AutoSampler(Sampler):
 
     def reseed(self, seed: SeedLike) -> None:
         super().reseed(seed)
+        # child seeds: SeedSequences spawned from seed, or ints drawn from a Generator
+        gp_seed: int | np.random.SeedSequence
+        tpe_seed: int | np.random.SeedSequence
+        mo_seeds: list[int] | list[np.random.SeedSequence]
         if isinstance(seed, (int, np.integer, np.random.SeedSequence)) or seed is None:
             ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
             gp_seed, tpe_seed, *mo_seeds = ss.spawn(5)

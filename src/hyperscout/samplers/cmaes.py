@@ -71,7 +71,12 @@ def _thresholds(dist: Float | Int) -> np.ndarray:
         lo, hi = math.log(dist.low - 0.5), math.log(dist.high + 0.5)
         v = np.arange(dist.low, dist.high) + 0.5
         return (np.log(v) - lo) / (hi - lo)
-    n = dist.n_values if isinstance(dist, Int) else round((dist.high - dist.low) / dist.step) + 1
+    if isinstance(dist, Int):
+        n = dist.n_values
+    else:
+        # only discrete distributions come here (_is_discrete): a Float has a step
+        assert dist.step is not None
+        n = round((dist.high - dist.low) / dist.step) + 1
     return np.arange(1, n) / n
 
 

@@ -268,9 +268,10 @@ def _tpe_step(
     codec = SpaceCodec(space)
     X = codec.encode(params)
     cols = [column_of(d) for d in space.values()]
-    opts = {"prior_weight": prior_weight, "bandwidth_factor": bandwidth_factor}
-    pe_l = fit_parzen(X[:n_good], cols, **opts)
-    pe_g = fit_parzen(X[n_good:], cols, **opts)
+    pe_l = fit_parzen(X[:n_good], cols, prior_weight=prior_weight,
+                      bandwidth_factor=bandwidth_factor)
+    pe_g = fit_parzen(X[n_good:], cols, prior_weight=prior_weight,
+                      bandwidth_factor=bandwidth_factor)
     cand = pe_l.sample(rng, n_candidates)
     score = pe_l.log_pdf(cand) - pe_g.log_pdf(cand)
     return codec.decode(cand[int(np.argmax(score))])

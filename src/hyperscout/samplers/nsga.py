@@ -174,7 +174,7 @@ def select_nsga3(losses: np.ndarray, violations: np.ndarray | None, k: int,
         return np.arange(n)
     ranks = nondominated_sort(losses, violations, n_needed=k)
     cut = ranks[np.argsort(ranks, kind="stable")[k - 1]]
-    chosen = list(np.flatnonzero(ranks < cut))
+    chosen: list[int | np.integer] = list(np.flatnonzero(ranks < cut))
     last = np.flatnonzero(ranks == cut)
     if violations is not None and np.all(np.asarray(violations)[last] > 0):
         order = np.argsort(np.asarray(violations)[last], kind="stable")

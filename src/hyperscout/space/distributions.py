@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -209,7 +209,8 @@ class Int:
         v = int(value)
         return self.low <= v <= self.high and (v - self.low) % self.step == 0
 
-    def to_unit(self, value: int) -> float:
+    def to_unit(self, value: float) -> float:
+        # any real value maps linearly (or log-linearly); samplers pass grid neighbours as floats
         lo, hi = self._padded()
         v = math.log(value) if self.log else float(value)
         return (v - lo) / (hi - lo)
@@ -256,6 +257,11 @@ class Categorical:
     )
 
     kind: ClassVar[str] = "categorical"
+
+    if TYPE_CHECKING:
+        # For type checkers only (the dataclass generates the runtime __init__): any sequence
+        # of choices is accepted, and __post_init__ stores it as a tuple.
+        def __init__(self, choices: Sequence[CategoricalChoice], name: str = "") -> None: ...
 
     def __post_init__(self) -> None:
         where = f"Categorical({self.name!r})" if self.name else "Categorical"
@@ -356,7 +362,9 @@ def check_compatible(name: str, old: Distribution, new: Distribution) -> None:
             f"parameter {name!r} was defined as {old.kind} ({old}) earlier in this study and "
             f"is now {new.kind} ({new}); use a new name for a parameter of another type"
         )
-    if isinstance(old, Categorical) and old != new:
+    # type(old) is type(new) here, so both are Categorical or neither (the second isinstance
+    # only tells the type checker so)
+    if isinstance(old, Categorical) and isinstance(new, Categorical) and old != new:
         raise ValueError(
             f"parameter {name!r} had choices {list(old.choices)} earlier in this study and now "
             f"{list(new.choices)}; categorical choices must not change within a study "

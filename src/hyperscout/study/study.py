@@ -7,13 +7,13 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from hyperscout._logging import get_logger
 from hyperscout._rng import SeedLike
 from hyperscout.artifacts import ArtifactStore, default_artifact_store
 from hyperscout.exceptions import DuplicatedStudyError
-from hyperscout.history import History
+from hyperscout.history import Direction, History
 from hyperscout.pruners.base import Decision, NopPruner, Pruner
 from hyperscout.samplers.base import Proposal, Sampler
 from hyperscout.space.distributions import Distribution, check_compatible
@@ -59,7 +59,9 @@ class Study:
         self._constraints = constraints
         self.name = name
         self._storage = storage
-        self._directions = tuple(directions)
+        # create_study/load_study pass directions checked by _parse_directions (or read back
+        # from the storage, which holds only such): each is "minimize" or "maximize"
+        self._directions = cast(tuple[Direction, ...], tuple(directions))
         self.sampler = sampler
         self.pruner = pruner
         self._artifact_store = artifact_store
@@ -182,9 +184,10 @@ class Study:
                 return History(self._directions, self._finished, len(self._finished), [])
             unfinished = self._storage.get_unfinished_trials(self._study_id)
             live = self._live
-            running = [live[t.trial_id].to_frozen() if t.trial_id in live else t
-                       for t in unfinished]
-            return History(self._directions, self._finished, len(self._finished), running)
+            running_trials = [live[t.trial_id].to_frozen() if t.trial_id in live else t
+                              for t in unfinished]
+            return History(self._directions, self._finished, len(self._finished),
+                           running_trials)
 
     def _check_distribution(self, name: str, dist: Distribution) -> None:
         old = self._known_dists.get(name)
@@ -532,9 +535,9 @@ class Study:
         for t in self._live.values():
             if t.number == number:
                 return t.trial_id
-        for t in self._storage.get_trials(self._study_id):
-            if t.number == number:
-                return t.trial_id
+        for ft in self._storage.get_trials(self._study_id):
+            if ft.number == number:
+                return ft.trial_id
         raise ValueError(f"study {self.name!r} has no trial number {number}")
 
     def enqueue_trial(

@@ -23,10 +23,11 @@ import math
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from hyperscout.exceptions import DuplicatedStudyError, StaleTrialError, StudyNotFoundError
-from hyperscout.space.distributions import Categorical, Float, Int
+from hyperscout.space.distributions import Categorical, Distribution, Float, Int
 from hyperscout.storage.base import Storage
 from hyperscout.trial.record import FrozenTrial
 from hyperscout.trial.state import TrialState
@@ -228,7 +229,8 @@ def check_transitions(make: StorageFactory) -> None:
     _eq(dict(done.user_attrs), {"u": 1, "v": 2, "w": 3}, "user attrs after finish")
     _eq(dict(done.system_attrs), {"s": "x"}, "system attrs after finish")
     _aware_utc(done.datetime_complete, "datetime_complete")
-    _true(done.datetime_complete >= done.datetime_start, "complete must not precede start")
+    _true(done.datetime_complete is not None and done.datetime_start is not None
+          and done.datetime_complete >= done.datetime_start, "complete must not precede start")
     _same_record(done, make().get_trial(t.trial_id), "finished trial read back")
     _same_record(done, s.get_trial(t.trial_id), "finished trial read back (same handle)")
     f = s.start_trial(sid)
@@ -248,9 +250,9 @@ def check_stale_transitions(make: StorageFactory) -> None:
                            distributions={"x": Float(0.0, 2.0)})
     other = make()
     for st in (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED):
-        _raises(StaleTrialError, lambda st=st: other.finish_trial(
-            t.trial_id, st, [2.0] if st is TrialState.COMPLETE else None, params={"x": 2.0}),
-            f"finishing a COMPLETE trial again as {st.name}")
+        _raises(StaleTrialError, partial(
+            other.finish_trial, t.trial_id, st, [2.0] if st is TrialState.COMPLETE else None,
+            params={"x": 2.0}), f"finishing a COMPLETE trial again as {st.name}")
     _raises(StaleTrialError, lambda: other.update_trial(t.trial_id, user_attrs={"a": 1}),
             "update_trial on a finished trial")
     _same_record(first, make().get_trial(t.trial_id), "record after rejected writes")
@@ -321,7 +323,8 @@ def check_waiting_claim(make: StorageFactory) -> None:
     _eq(w0.datetime_start, None, "a waiting trial has not started")
     w1 = s.create_trial(sid, state=TrialState.WAITING, user_attrs={"q": 1})
     c = make().claim_waiting_trial(sid)
-    _true(c is not None, "claim_waiting_trial must return the waiting trial")
+    if c is None:
+        raise AssertionError("claim_waiting_trial must return the waiting trial")
     _eq((c.number, c.trial_id, c.state), (0, w0.trial_id, TrialState.RUNNING), "oldest first")
     _eq((dict(c.params), dict(c.system_attrs)), ({"x": 1}, {"fixed_params": {"x": 1}}),
         "a claimed trial keeps its params and attrs")
@@ -342,9 +345,10 @@ def check_json_round_trip(make: StorageFactory) -> None:
     cat = Categorical(choices)
     cases: list[dict[str, Any]] = [{"c": c} for c in choices]
     cases.append({"f": 0.1, "g": 1 / 3, "h": 1e-300, "i": 2**40, "neg": -7, "lg": 1e-5})
-    dists_for = {"c": cat, "f": Float(0.0, 1.0), "g": Float(0.0, 1.0, step=None),
-                 "h": Float(1e-300, 1.0, log=True), "i": Int(0, 2**41),
-                 "neg": Int(-10, 10, step=1), "lg": Float(1e-6, 1.0, log=True)}
+    dists_for: dict[str, Distribution] = {
+        "c": cat, "f": Float(0.0, 1.0), "g": Float(0.0, 1.0, step=None),
+        "h": Float(1e-300, 1.0, log=True), "i": Int(0, 2**41),
+        "neg": Int(-10, 10, step=1), "lg": Float(1e-6, 1.0, log=True)}
     ids = []
     for params in cases:
         t = s.start_trial(sid)

@@ -312,6 +312,7 @@ def fit_local_quadratic(U: np.ndarray, y: np.ndarray, ridge: float = 1e-10,
     if kind == "linear":
         A = np.hstack([np.ones((n, 1)), U])
     elif kind == "curvature":
+        assert C is not None  # kind is "curvature" only with a curvature given
         A = np.hstack([np.ones((n, 1)), U, 0.5 * np.einsum("ni,ij,nj->n", U, C, U)[:, None]])
     else:
         A = quadratic_features(U, full=kind == "full")

@@ -69,6 +69,8 @@ class _Discrete:
     def index(self, u: float) -> int:
         d = self.dist
         v = d.from_unit(float(u))
+        # SearchLayout makes only Int and stepped Float parameters discrete: step is set
+        assert d.step is not None
         return int(round((v - d.low) / d.step))
 
 

@@ -276,9 +276,10 @@ class TPESampler(Sampler):
                 X_g = np.concatenate([X_g, X_run])
                 if w_g is not None:
                     w_g = np.concatenate([w_g, np.ones(len(X_run))])
-        opts = {"prior_weight": self._prior_weight, "bandwidth": self._bandwidth}
-        pe_l = fit_parzen(X_l, columns, weights=w_l, **opts)
-        pe_g = fit_parzen(X_g, columns, weights=w_g, **opts)
+        pe_l = fit_parzen(X_l, columns, weights=w_l, prior_weight=self._prior_weight,
+                          bandwidth=self._bandwidth)
+        pe_g = fit_parzen(X_g, columns, weights=w_g, prior_weight=self._prior_weight,
+                          bandwidth=self._bandwidth)
         return pe_l, pe_g, codec
 
     def _age_weights(self, numbers: np.ndarray) -> np.ndarray | None:

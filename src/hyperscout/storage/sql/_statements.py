@@ -28,7 +28,7 @@ class Statements:
     """The hot-path statements, built once (SQLAlchemy then reuses their compiled form)."""
 
     def __init__(self) -> None:
-        sid = bindparam("sid")
+        sid: sa.BindParameter[int] = bindparam("sid")
         by_study = S.c.id == sid
         self.lock_study = sa.select(
             S.c.next_trial_number, S.c.n_waiting, S.c.finish_counter

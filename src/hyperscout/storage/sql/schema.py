@@ -31,6 +31,7 @@ Version history (``migrations.py`` moves a database forward):
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
@@ -88,7 +89,8 @@ class UTCDateTime(TypeDecorator):
 
 metadata = sa.MetaData()
 
-_TABLE_OPTS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
+# dialect options, passed through Table's **kw (typed Any)
+_TABLE_OPTS: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 
 meta = sa.Table(
     TABLE_PREFIX + "meta",

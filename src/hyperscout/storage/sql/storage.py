@@ -28,7 +28,7 @@ import datetime as _dt
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -280,7 +280,8 @@ class SQLStorage(Storage):
                     finish_counter=0,
                     created=_utcnow(),
                 ))
-                return int(res.inserted_primary_key[0])
+                # a single-row INSERT always has its key (SQLAlchemy types it Optional)
+                return int(cast(sa.Row[Any], res.inserted_primary_key)[0])
         except sa.exc.IntegrityError:
             raise DuplicatedStudyError(
                 f"a study named {name!r} exists already; pass load_if_exists=True to resume it"
@@ -391,7 +392,8 @@ class SQLStorage(Storage):
             "datetime_start": start, "datetime_complete": None, "error": None,
             "finish_seq": None, "heartbeat": hb,
         })
-        tid = int(res.inserted_primary_key[0])
+        # a single-row INSERT always has its key (SQLAlchemy types it Optional)
+        tid = int(cast(sa.Row[Any], res.inserted_primary_key)[0])
         return FrozenTrial.build(
             number=number, trial_id=tid, state=state, params=p, distributions=d,
             user_attrs=ua, system_attrs=sa_, datetime_start=start,
@@ -593,7 +595,10 @@ class SQLStorage(Storage):
                 if res.rowcount != 1:
                     raise _Lost()
                 if retry:
-                    number = conn.execute(self._q.lock_study, {"sid": study_id}).first()[0]
+                    # the study row was written (or locked) above in this transaction: it is
+                    # there, so first() is not None
+                    locked = conn.execute(self._q.lock_study, {"sid": study_id}).first()
+                    number = cast(sa.Row[Any], locked)[0]
                     conn.execute(self._q.bump_next, {"sid": study_id, "w": 1})
                     conn.execute(self._q.refund_slot, {"sid": study_id})
                     self._insert(conn, study_id, number, TrialState.WAITING, now,
