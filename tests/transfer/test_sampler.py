@@ -113,6 +113,23 @@ def test_seeded_runs_are_reproducible() -> None:
     assert run(7) == run(7)
 
 
+def test_a_seed_sequence_seeds_the_base_sampler_like_its_int() -> None:
+    """A SeedSequence seed reaches the base sampler (it raised TypeError in make_child), gives
+    the same suggestions as the int it was built from, and is not advanced."""
+    old = _prior_study(_quad((1.0, 2.0)), n=15)
+
+    def run(seed):
+        sampler = TransferSampler([as_prior(old)], base=RandomSampler(), seed=seed)
+        s = hs.create_study(sampler=sampler)
+        s.optimize(_quad((1.5, 2.5)), n_trials=8)
+        return [t.params for t in s.trials]
+
+    ss = np.random.SeedSequence(11)
+    assert run(ss) == run(11)
+    assert ss.n_children_spawned == 0
+    assert run(12) != run(11)
+
+
 def test_tpe_path_handles_a_conditional_space() -> None:
     def f(t):
         kind = t.suggest_categorical("kind", ["lin", "rbf"])

@@ -449,10 +449,22 @@ class TransferSampler(Sampler):
 
 
 def make_child(seed: SeedLike) -> int:
-    """A seed for the base sampler derived from this sampler's seed."""
+    """A seed for the base sampler derived from this sampler's seed: the first child of the
+    seed's ``SeedSequence`` (a ``SeedSequence`` given is not advanced: its first child is
+    rebuilt from its entropy and spawn key), or a draw from a ``Generator``.
+
+    Example:
+        >>> make_child(7) == make_child(np.random.SeedSequence(7))
+        True
+    """
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(2**63))
-    return int(np.random.SeedSequence(seed).spawn(1)[0].generate_state(1)[0])
+    if isinstance(seed, np.random.SeedSequence):
+        child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, 0),
+                                       pool_size=seed.pool_size)
+    else:
+        child = np.random.SeedSequence(seed).spawn(1)[0]
+    return int(child.generate_state(1)[0])
 
 
 def local_outcomes(history: History, codec: SpaceCodec | None = None) -> list[bool]:
