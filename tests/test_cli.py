@@ -285,6 +285,34 @@ def test_run_can_import_neighbour_modules(tmp_path: Path, url: str) -> None:
     assert hs.load_study("uses_helper-objective", url).best_value >= 10.0
 
 
+def test_loading_an_already_imported_file_reuses_its_module(tmp_path: Path) -> None:
+    """A file the caller imported is not executed again: the caller's function objects stay the
+    ones pickle finds by name (a second copy broke the process executor when tests ran in
+    another order)."""
+    import pickle
+
+    from hyperscout.cli._loader import load_objective
+
+    path = write_objective(tmp_path, "already_imported_cli", """
+        RUNS = []
+        RUNS.append(1)
+
+        def objective(trial):
+            return trial.suggest_float("x", 0, 1)
+    """)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import already_imported_cli as mod
+
+        func, resolved, name = load_objective(f"{path}:objective")
+        assert func is mod.objective and mod.RUNS == [1]  # not executed a second time
+        assert pickle.loads(pickle.dumps(mod.objective)) is mod.objective
+        again, _, _ = load_objective(f"{path}:objective")
+        assert again is func
+    finally:
+        sys.modules.pop("already_imported_cli", None)
+
+
 def test_run_objective_exception_prints_user_traceback_and_exits_1(
     tmp_path: Path, url: str
 ) -> None:

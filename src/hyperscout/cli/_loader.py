@@ -99,7 +99,13 @@ def _import_file(path: Path) -> ModuleType:
     # Register under the file's stem (so pickling and dataclasses work) unless that would shadow
     # a module that is already imported, such as a user file called random.py.
     name = path.stem if path.stem.isidentifier() else "_hyperscout_objective"
-    if name in sys.modules and getattr(sys.modules[name], "__file__", None) != str(path):
+    loaded = sys.modules.get(name)
+    if loaded is not None and getattr(loaded, "__file__", None) == str(path):
+        # already imported from this file (by the caller, or an earlier load): the same module,
+        # as `import` gives, so its functions stay the objects that pickle finds by name (a
+        # fresh copy would make the caller's references unpicklable for worker processes)
+        return loaded
+    if loaded is not None:
         name = f"_hyperscout_user_{abs(hash(str(path)))}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:  # pragma: no cover - a .py file always has a loader
