@@ -200,6 +200,27 @@ def summarise(scores: dict[str, dict[int, float]], rng: np.random.Generator,
             "median": float(np.median(all_s)), "n_tasks": len(tasks), "n_runs": int(all_s.size)}
 
 
+def spread_by_task(scores: dict[str, dict[int, float]]) -> tuple[float, list[tuple[str, float]]]:
+    """Where an optimiser's seed-to-seed spread comes from: the std over seeds of the per-seed
+    mean score (as in :func:`summarise`), and for each task that std with the task left out,
+    smallest first (the tasks whose own seed-to-seed swings make most of the spread).
+
+    Example:
+        >>> std, without = spread_by_task({"a": {0: 0.0, 1: 2.0}, "b": {0: 1.0, 1: 1.0}})
+        >>> round(std, 3), [(t, round(v, 3)) for t, v in without]
+        (0.707, [('a', 0.0), ('b', 1.414)])
+    """
+    tasks = sorted(scores)
+    seeds = sorted({sd for t in tasks for sd in scores[t]})
+
+    def std_over(ts: list[str]) -> float:
+        per_seed = [np.mean([scores[t][sd] for t in ts if sd in scores[t]]) for sd in seeds]
+        return float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0
+
+    without = [(t, std_over([u for u in tasks if u != t])) for t in tasks]
+    return std_over(tasks), sorted(without, key=lambda x: (x[1], x[0]))
+
+
 def ranks(recs: dict[Key, dict[str, Any]], budget: str, optimizers: list[str]
           ) -> dict[str, dict[str, float]]:
     """Mean rank (1 = best) over (task, seed) cells that every optimiser ran, and its spread."""
@@ -348,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ref", choices=("found", "known"), default="found",
                     help="opt_p: best found by any optimiser, or also the known optimum")
     ap.add_argument("--per-task", action="store_true", help="add a per-task score table")
+    ap.add_argument("--spread", action="store_true",
+                    help="add, per budget and optimiser, the seed std of the score and the five "
+                         "tasks whose omission lowers it most")
     ap.add_argument("--saturation", type=float, default=SATURATION,
                     help="leave a task out of the score where random's expected best is within "
                          "this fraction of (random's 10%% quantile - best found) (default 0.01)")
@@ -372,6 +396,14 @@ def main(argv: list[str] | None = None) -> int:
                            baseline=args.baseline, ref=args.ref, per_task=args.per_task,
                            saturation=args.saturation)
     print(text)
+    if args.spread:
+        rel = score_table(recs, baseline_opt=args.baseline_optimizer, baseline=args.baseline,
+                          ref=args.ref, saturation=args.saturation)[0]
+        print("\nSeed std of the score, and without each of the five tasks that lower it most:\n")
+        for (budget, opt), scores in sorted(rel.items()):
+            std, without = spread_by_task(scores)
+            top = ", ".join(f"{t} {v:.3f}" for t, v in without[:5])
+            print(f"- {budget} {opt}: {std:.3f}; without: {top}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=1)

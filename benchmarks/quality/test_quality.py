@@ -264,6 +264,18 @@ def test_saturated_task_is_left_out_of_the_score_only() -> None:
     assert skipped4 == {} and rel4[("seq20", "x")]["t"][0] == 0.0
 
 
+def test_spread_by_task_finds_the_task_that_makes_the_spread() -> None:
+    # "noisy" swings 0 / 3 between seeds, "steady" hardly moves: leaving out "noisy" removes
+    # almost all of the per-seed mean's std, leaving out "steady" none of it
+    scores = {"noisy": {0: 0.0, 1: 3.0, 2: 0.0}, "steady": {0: 0.5, 1: 0.5, 2: 0.6}}
+    std, without = report.spread_by_task(scores)
+    per_seed = [0.25, 1.75, 0.3]
+    assert std == pytest.approx(np.std(per_seed, ddof=1))
+    assert [t for t, _ in without] == ["noisy", "steady"]
+    assert without[0][1] == pytest.approx(np.std([0.5, 0.5, 0.6], ddof=1))
+    assert without[1][1] == pytest.approx(np.std([0.0, 3.0, 0.0], ddof=1))
+
+
 def test_report_renders_every_budget(tmp_path) -> None:
     out = str(tmp_path / "r.json")
     jobs = run.make_jobs(["branin", "levy5"], ["random", "optuna-tpe"], ["seq12", "batch2x4"],
