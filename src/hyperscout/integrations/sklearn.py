@@ -465,10 +465,9 @@ class HyperscoutSearchCV(MetaEstimatorMixin, BaseEstimator):
         params, n_trials, n_jobs = self._check_params()
         scorers = _Scorers(self.estimator, self.scoring)
         # a callable scoring may return a dict: then the metric is known after the first fold
-        known = isinstance(scorers.scorers, dict)
-        # (isinstance again rather than known: mypy narrows only on the check itself)
-        metric = (self._objective_metric(scorers.multimetric, list(scorers.scorers))
-                  if isinstance(scorers.scorers, dict) else "score")
+        names = list(scorers.scorers) if isinstance(scorers.scorers, dict) else None
+        known = names is not None
+        metric = "score" if names is None else self._objective_metric(scorers.multimetric, names)
         groups = fit_params.pop("groups", None)
         X, y, groups = indexable(X, y, groups)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
