@@ -104,7 +104,10 @@ def make_study(method: str, seed: int, max_epochs: int):
 # methods whose first rung (the pruner's min_resource, the sampler's lowest budget) is a
 # parameter: epoch 1 by default, epoch R with the suffix "-r<R>"
 _RUNG_METHODS = ("hs-tpe+asha", "hs-tpe+hyperband", "hs-auto+asha", "hs-bohb", "hs-mf+asha",
-                 "hs-bohb-adaptive")
+                 "hs-bohb-adaptive", "hs-tpe+promo", "hs-mf+promo", "hs-tpe+promoq", "hs-mf+promoq")
+# methods that pause and resume trials (PromotionASHASampler): the objective resumes from a
+# checkpoint, so a resumed segment costs only its own epochs
+_RESUMING = ("hs-tpe+promo", "hs-mf+promo", "hs-tpe+promoq", "hs-mf+promoq")
 
 
 def _lce_options(method: str) -> tuple[str, dict[str, Any]] | None:
@@ -146,6 +149,14 @@ def _with_min_resource(method: str, r: int, seed: int, max_epochs: int, eta: int
         sampler = (hs.samplers.TPESampler(seed=seed) if lce[0].startswith("hs-tpe")
                    else hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=rungs))
         return hs.create_study(direction="maximize", sampler=sampler, pruner=lc), hs.TrialPruned
+    if method in _RESUMING:
+        base = (hs.samplers.TPESampler(seed=seed) if method.startswith("hs-tpe")
+                else hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=rungs))
+        promo = hs.samplers.PromotionASHASampler(base, min_resource=r, max_resource=max_epochs,
+                                                 reduction_factor=eta,
+                                                 quota=method.endswith("q"))
+        return hs.create_study(direction="maximize", sampler=promo, pruner=promo.pruner,
+                               artifact_store=hs.artifacts.InMemoryArtifactStore()), hs.TrialPruned
     hb = hs.pruners.HyperbandPruner(min_resource=r, max_resource=max_epochs, seed=seed,
                                     reduction_factor=eta)
     asha = hs.pruners.ASHAPruner(min_resource=r, max_resource=max_epochs, reduction_factor=eta)
@@ -183,6 +194,7 @@ def run_one(task, method: str, seed: int, budget: int,
 
         return run_scheduler(task, seed, budget, checkpoints)
     study, pruned = make_study(method, seed, task.max_epochs)
+    resuming = method.split("-r")[0] in _RESUMING
     log: list[tuple[int, float, float]] = []  # (epochs so far, seconds so far, accuracy)
     t0 = time.perf_counter()
     n_trials = [0, 0]  # started, pruned
@@ -194,7 +206,13 @@ def run_one(task, method: str, seed: int, budget: int,
         n_trials[0] += 1
         cfg = task.suggest(trial)
         acc = 0.0
-        for epoch, acc in enumerate(task.curve(cfg, seed * 100_003 + trial.number), start=1):
+        # a resumed segment continues its configuration's curve after the paused epoch (the
+        # "checkpoint"); the epochs before it are not trained again, so not counted
+        ckpt = trial.load_checkpoint() if resuming else None
+        root, start = (trial.number, 0) if ckpt is None else tuple(json.loads(ckpt))
+        for epoch, acc in enumerate(task.curve(cfg, seed * 100_003 + root), start=1):
+            if epoch <= start:
+                continue
             log.append((len(log) + 1, time.perf_counter() - t0, acc))
             trial.report(acc, epoch)
             if len(log) >= budget:
@@ -202,6 +220,8 @@ def run_one(task, method: str, seed: int, budget: int,
                 return acc
             if trial.should_prune():
                 n_trials[1] += 1
+                if resuming:
+                    trial.save_checkpoint(json.dumps([root, epoch]).encode())
                 raise pruned()
         return acc
 

@@ -65,3 +65,35 @@ def test_learning_curve_methods_and_options() -> None:
     assert list(study.sampler.budgets) == [3, 9, 27]
     study, _ = run.make_study("hs-bohb+lce", 0, 52)
     assert isinstance(study.pruner.wrapped, hs.pruners.HyperbandPruner)
+
+
+def test_promotion_methods_resume_segments_without_recounting_epochs() -> None:
+    study, _ = run.make_study("hs-mf+promoq-r3", 0, 52)
+    promo = study.sampler
+    assert isinstance(promo, hs.samplers.PromotionASHASampler)
+    assert isinstance(promo.base, hs.samplers.MultiFidelityTPESampler)
+    assert promo.rungs == [3, 9, 27] and promo.quota
+    assert isinstance(study.pruner, hs.pruners.SegmentPruner)
+    study, _ = run.make_study("hs-tpe+promo-r9", 0, 52)
+    assert isinstance(study.sampler.base, hs.samplers.TPESampler) and not study.sampler.quota
+    # synthetic (27 epochs), rungs 3 and 9: a new configuration costs 3 epochs, a resumed
+    # segment only the epochs after its parent's pause (6, then 18), so with a third going on
+    # at each rung the 300 epochs buy more segments than epochs / 3 alone would allow
+    holder = {}
+    make = run.make_study
+
+    def keep(*a, **k):
+        holder["study"] = make(*a, **k)
+        return holder["study"]
+
+    run.make_study = keep
+    try:
+        rec = run.run_one(TASKS["synthetic"](), "hs-tpe+promoq-r3", 0, 300)
+    finally:
+        run.make_study = make
+    assert rec["epochs"] == 300
+    trials = holder["study"][0].trials
+    trained = sum(len(t.intermediate_values) for t in trials)
+    assert trained == 300  # each epoch trained once: resumed segments start after the pause
+    resumed = [t for t in trials if t.system_attrs["sampler:segment_parent"] is not None]
+    assert resumed and all(min(t.intermediate_values) > 3 for t in resumed)

@@ -10,6 +10,8 @@
   trial's curve (matched to the study's complete curves) ends worse than the best final values.
 - :class:`AdaptiveHyperbandPruner`: Hyperband (or ASHA) whose brackets follow how well each
   rung ranks the study's trials (Kendall tau against the final values).
+- :class:`SegmentPruner`: pauses a trial at the end of the segment a pause-and-resume sampler
+  (:class:`hyperscout.samplers.PromotionASHASampler`, ASHA by promotion) assigned it.
 
 The model-based multi-fidelity sampler (BOHB-style) and population-based training are samplers:
 :class:`hyperscout.samplers.multifidelity.MultiFidelityTPESampler` and
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from hyperscout.pruners.learning_curve import LearningCurvePruner
     from hyperscout.pruners.patient import PatientPruner
     from hyperscout.pruners.percentile import MedianPruner, PercentilePruner
+    from hyperscout.pruners.segment import SegmentPruner
     from hyperscout.pruners.threshold import ThresholdPruner
 
     SuccessiveHalvingPruner = ASHAPruner
@@ -42,6 +45,7 @@ _LAZY = {
     "AdaptiveHyperbandPruner": ("hyperscout.pruners.adaptive_hyperband",
                                 "AdaptiveHyperbandPruner"),
     "SuccessiveHalvingPruner": ("hyperscout.pruners.asha", "ASHAPruner"),
+    "SegmentPruner": ("hyperscout.pruners.segment", "SegmentPruner"),
     "HyperbandPruner": ("hyperscout.pruners.hyperband", "HyperbandPruner"),
     "LearningCurvePruner": ("hyperscout.pruners.learning_curve", "LearningCurvePruner"),
     "MedianPruner": ("hyperscout.pruners.percentile", "MedianPruner"),
@@ -61,6 +65,7 @@ __all__ = [
     "PatientPruner",
     "PercentilePruner",
     "Pruner",
+    "SegmentPruner",
     "SuccessiveHalvingPruner",
     "ThresholdPruner",
 ]

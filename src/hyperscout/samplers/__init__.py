@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from hyperscout.samplers.multifidelity import MultiFidelityTPESampler
     from hyperscout.samplers.nsga import NSGAIIISampler, NSGAIISampler
     from hyperscout.samplers.pbt import PBTSampler
+    from hyperscout.samplers.promotion import PromotionASHASampler
     from hyperscout.samplers.qmc import QMCSampler
     from hyperscout.samplers.tpe import TPESampler
 
@@ -38,6 +39,7 @@ _LAZY = {
     "NSGAIISampler": "hyperscout.samplers.nsga",
     "NSGAIIISampler": "hyperscout.samplers.nsga",
     "PBTSampler": "hyperscout.samplers.pbt",
+    "PromotionASHASampler": "hyperscout.samplers.promotion",
     "ParEGOSampler": "hyperscout.samplers.gp",
     "QMCSampler": "hyperscout.samplers.qmc",
     "TPESampler": "hyperscout.samplers.tpe",
@@ -55,6 +57,7 @@ __all__ = [
     "NSGAIISampler",
     "PBTSampler",
     "ParEGOSampler",
+    "PromotionASHASampler",
     "Proposal",
     "QMCSampler",
     "RandomSampler",

@@ -223,8 +223,9 @@ class Study:
             if trial._proposal is None:
                 joint = type(sampler).infer_space is not Sampler.infer_space
                 space = sampler.infer_space(history) if joint else None
-                if space:
-                    trial._set_proposal(sampler.sample_joint(history, trial._view(), space), space)
+                if space or sampler.proposes_state:
+                    trial._set_proposal(sampler.sample_joint(history, trial._view(), space or {}),
+                                        space or {})
                 else:
                     trial._set_proposal(_NO_PROPOSAL, {})
             return history

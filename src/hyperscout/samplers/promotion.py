@@ -1,0 +1,309 @@
+"""Successive halving by promotion (pause and resume): ASHA as Li et al. first wrote it.
+
+The stopping variant of ASHA (:class:`~hyperscout.pruners.ASHAPruner`) decides once, when a
+trial reaches a rung: go on or stop for good. This sampler instead *pauses* every trial at its
+rung and decides later, whenever a worker asks for work, which paused configuration to resume
+(Li et al., "A System for Massively Parallel Hyperparameter Tuning", MLSys 2020, Algorithm 2):
+
+1. for each rung ``k``, from the highest down: of the ``n`` configurations paused at rung ``k``,
+   the best ``n // reduction_factor`` (by their value there) are *promotable*; if one of them
+   has not been resumed yet, the next trial resumes the best such configuration, training
+   from rung ``k``'s step to rung ``k + 1``'s (or to the end, from the last rung);
+2. otherwise the next trial is a new configuration from the ``base`` sampler, trained to the
+   first rung.
+
+A decision is taken with every rung's evidence up to that moment, so a configuration that
+looked average when it paused is still resumed once enough worse ones have arrived, and
+exactly ``1 / reduction_factor`` of each rung goes on (the stopping variant promotes more as
+the base sampler's proposals improve). The price: the objective must resume from a checkpoint.
+
+Each trial is one *segment* of a configuration's training. The schedule travels in the trial's
+system attributes (``"sampler:<key>"``), so every worker sees it and the lineage is stored:
+
+- ``segment_stop_at``: the step at which the segment pauses (``None``: train to the end);
+  :class:`~hyperscout.pruners.SegmentPruner` (this sampler's :attr:`~PromotionASHASampler.pruner`)
+  stops the trial at its first report at or after it, as ``PRUNED``;
+- ``segment_rung``: the index of that rung (the number of rungs for the last segment);
+- ``segment_parent`` / ``checkpoint_from``: the paused trial this segment resumes (``None`` for
+  a new configuration), so :meth:`~hyperscout.trial.handle.Trial.load_checkpoint` returns its
+  checkpoint;
+- ``segment_config``: the number of the configuration's first trial.
+
+A resumed segment gets the paused trial's parameters. The objective reads where to start from
+its checkpoint and saves one before it stops:
+
+.. code-block:: python
+
+    def objective(trial):
+        model = build(trial.suggest_float("lr", 1e-4, 1e-1, log=True))
+        start = 0
+        if (ckpt := trial.load_checkpoint()) is not None:
+            start = restore(model, ckpt)       # the paused segment's weights and epoch
+        for epoch in range(start + 1, max_epochs + 1):
+            acc = train_and_validate(model)
+            trial.report(acc, epoch)
+            if trial.should_prune():           # the segment's last step: pause
+                trial.save_checkpoint(serialise(model, epoch))
+                raise hs.TrialPruned()
+        return acc
+
+An objective that ignores the checkpoint still works; each resumed segment then retrains from
+the start (and costs that much more).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from hyperscout._logging import get_logger
+from hyperscout._rng import SeedLike
+from hyperscout.history import History
+from hyperscout.samplers.base import Proposal, Sampler
+from hyperscout.space.distributions import Distribution
+from hyperscout.trial.record import FrozenTrial
+from hyperscout.trial.state import TrialState
+
+_log = get_logger(__name__)
+
+_PREFIX = "sampler:"
+STOP_AT, RUNG, PARENT, CONFIG = ("segment_stop_at", "segment_rung", "segment_parent",
+                                 "segment_config")
+CHECKPOINT_FROM = "checkpoint_from"
+
+
+def promotion_rungs(min_resource: int, max_resource: int, reduction_factor: int) -> list[int]:
+    """The pause steps: ``min_resource * reduction_factor**k`` below ``max_resource``.
+
+    Example:
+        >>> promotion_rungs(1, 27, 3), promotion_rungs(9, 52, 3), promotion_rungs(2, 3, 2)
+        ([1, 3, 9], [9, 27], [2])
+    """
+    out = []
+    r = min_resource
+    while r < max_resource:
+        out.append(r)
+        r *= reduction_factor
+    return out
+
+
+def promotable(rung_scores: list[list[tuple[float, int]]], resumed: set[int],
+               reduction_factor: int, quota: bool = True) -> tuple[int, int] | None:
+    """``(rung, trial number)`` of the paused segment to resume next, or ``None``.
+
+    ``rung_scores[k]`` holds ``(score, number)`` of the segments paused at rung ``k`` (smaller
+    score is better); ``resumed`` the numbers already resumed. Rungs are tried from the highest
+    down. With ``n`` segments at a rung:
+
+    - ``quota=True``: while fewer than ``n // reduction_factor`` of them were resumed, the best
+      one not yet resumed goes on (exactly ``1/eta`` of each rung goes on, best first);
+    - ``quota=False`` (Li et al.'s rule): the best of the top ``n // reduction_factor`` not yet
+      resumed goes on. When the base sampler's proposals improve, each new best enters the
+      top and is resumed, so far more than ``1/eta`` of a rung can go on.
+
+    Example:
+        >>> rungs = [[(0.3, 0), (0.1, 1), (0.2, 2)], []]
+        >>> promotable(rungs, set(), 3), promotable(rungs, {1}, 3)
+        ((0, 1), None)
+        >>> six = [[(0.3, 0), (0.1, 1), (0.2, 2), (0.4, 3), (0.5, 4), (0.0, 5)], [(0.2, 1)]]
+        >>> promotable(six, {1}, 3), promotable(six, {1, 5}, 3)
+        ((0, 5), None)
+        >>> promotable(six, {0, 3}, 3), promotable(six, {0, 3}, 3, quota=False)
+        (None, (0, 5))
+    """
+    for k in range(len(rung_scores) - 1, -1, -1):
+        ranked = sorted(rung_scores[k])
+        allowed = len(ranked) // reduction_factor
+        if quota:
+            if sum(1 for _, number in ranked if number in resumed) >= allowed:
+                continue
+            candidates = ranked
+        else:
+            candidates = ranked[:allowed]
+        for _, number in candidates:
+            if number not in resumed:
+                return k, number
+    return None
+
+
+class PromotionASHASampler(Sampler):
+    """ASHA by promotion: pause every trial at its rung, resume the best paused ones later.
+
+    See the module docstring for the rule and for the objective it needs (one that resumes from
+    ``trial.load_checkpoint()``). Pass :attr:`pruner` as the study's pruner: it pauses each
+    trial at the end of its segment.
+
+    Args:
+        base: The sampler that proposes new configurations (default: ``TPESampler(seed=seed)``).
+            It sees every segment, paused ones as pruned trials.
+        min_resource: The first rung's step (an int >= 1).
+        max_resource: The step a configuration trains to in full (> ``min_resource``).
+        reduction_factor: ``eta``: rung ``k`` is at ``min_resource * eta**k``, and the best
+            ``1/eta`` of a rung is resumed (an int >= 2).
+        seed: The default ``base`` sampler's seed (the promotion rule itself is deterministic).
+
+    Example:
+        >>> import hyperscout as hs, json
+        >>> sampler = hs.samplers.PromotionASHASampler(
+        ...     hs.samplers.RandomSampler(seed=0), min_resource=1, max_resource=9)
+        >>> study = hs.create_study(sampler=sampler, pruner=sampler.pruner,
+        ...                         artifact_store=hs.artifacts.InMemoryArtifactStore())
+        >>> def objective(trial):
+        ...     x = trial.suggest_float("x", 0.0, 1.0)
+        ...     ckpt = trial.load_checkpoint()
+        ...     start = json.loads(ckpt)["epoch"] if ckpt else 0
+        ...     for epoch in range(start + 1, 10):
+        ...         loss = (x - 0.5) ** 2 + 1.0 / epoch
+        ...         trial.report(loss, epoch)
+        ...         if trial.should_prune():
+        ...             trial.save_checkpoint(json.dumps({"epoch": epoch}).encode())
+        ...             raise hs.TrialPruned()
+        ...     return loss
+        >>> study.optimize(objective, n_trials=20)
+        >>> [t.system_attrs["sampler:segment_stop_at"] for t in study.trials[:4]]
+        [1, 1, 1, 3]
+        >>> study.trials[3].system_attrs["sampler:segment_parent"] in (0, 1, 2)
+        True
+    """
+
+    #: The study asks for a proposal even when the joint space is empty (the first trial),
+    #: so every trial gets its segment attributes.
+    proposes_state: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        base: Sampler | None = None,
+        *,
+        min_resource: int,
+        max_resource: int,
+        reduction_factor: int = 3,
+        quota: bool = True,
+        seed: SeedLike = None,
+    ) -> None:
+        super().__init__(seed)
+        for name, value, low in (("min_resource", min_resource, 1),
+                                 ("reduction_factor", reduction_factor, 2)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"PromotionASHASampler({name}={value!r}): must be an int >= "
+                                 f"{low}")
+        if isinstance(max_resource, bool) or not isinstance(max_resource, int) or (
+            max_resource <= min_resource
+        ):
+            raise ValueError(f"PromotionASHASampler(max_resource={max_resource!r}): must be an "
+                             f"int > min_resource={min_resource} (the step a configuration "
+                             "trains to in full, e.g. the number of epochs)")
+        if base is not None and not isinstance(base, Sampler):
+            raise TypeError(f"PromotionASHASampler(base={base!r}): give a hyperscout sampler, "
+                            "e.g. hs.samplers.TPESampler(seed=0)")
+        if base is None:
+            from hyperscout.samplers.tpe import TPESampler
+
+            base = TPESampler(seed=seed)
+        self.base = base
+        self.min_resource = min_resource
+        self.max_resource = max_resource
+        self.reduction_factor = reduction_factor
+        self.quota = bool(quota)
+        self.rungs = promotion_rungs(min_resource, max_resource, reduction_factor)
+        self._base_space: dict[str, Distribution] = {}
+        self._reset(None, 1.0)
+
+    @property
+    def pruner(self) -> Any:
+        """A :class:`~hyperscout.pruners.SegmentPruner`: pass it as the study's pruner."""
+        from hyperscout.pruners.segment import SegmentPruner
+
+        return SegmentPruner()
+
+    def reseed(self, seed: SeedLike) -> None:
+        super().reseed(seed)
+        self.base.reseed(seed)
+
+    # -- bookkeeping ------------------------------------------------------------------------
+    def _reset(self, src: object, sign: float) -> None:
+        self._src, self._n_seen, self._sign = src, 0, sign
+        self._scores: list[list[tuple[float, int]]] = [[] for _ in self.rungs]
+        self._resumed: set[int] = set()
+        self._params: dict[int, dict[str, Any]] = {}  # paused segment -> params, config
+        self._config: dict[int, int] = {}
+        self._dists: dict[str, Distribution] = {}
+        self._warned = False
+
+    def _sync(self, history: History) -> None:
+        src, n, sign = history._finished, history.n_finished, history.sign()  # noqa: SLF001
+        if src is not self._src or n < self._n_seen or sign != self._sign:
+            self._reset(src, sign)
+        for t in src[self._n_seen:n]:
+            self._dists.update(t.distributions)
+            attrs = t.system_attrs
+            if _PREFIX + RUNG not in attrs:
+                continue
+            parent = attrs.get(_PREFIX + PARENT)
+            if parent is not None:
+                self._resumed.add(int(parent))
+            k, stop_at = int(attrs[_PREFIX + RUNG]), attrs.get(_PREFIX + STOP_AT)
+            if stop_at is None or t.last_step is None or t.last_step < stop_at:
+                continue
+            if t.state is TrialState.PRUNED and k < len(self.rungs):
+                value = float(t.intermediate_values[t.last_step])
+                score = math.inf if math.isnan(value) else sign * value
+                self._scores[k].append((score, t.number))
+                self._params[t.number] = dict(t.params)
+                self._config[t.number] = int(attrs.get(_PREFIX + CONFIG, t.number))
+            elif t.state is TrialState.COMPLETE and not self._warned:
+                self._warned = True
+                _log.warning("PromotionASHASampler: trial %d ran past its segment's end (step "
+                             "%s) without pausing; pass pruner=sampler.pruner to the study",
+                             t.number, stop_at)
+        self._n_seen = n
+
+    # -- the sampler contract ---------------------------------------------------------------
+    def infer_space(self, history: History) -> dict[str, Distribution]:
+        self._sync(history)
+        self._base_space = self.base.infer_space(history)
+        return {**self._dists, **self._base_space}
+
+    def sample_joint(
+        self, history: History, trial: FrozenTrial, space: Mapping[str, Distribution]
+    ) -> Proposal:
+        if history.is_multi_objective:
+            raise ValueError("PromotionASHASampler is for single-objective studies (it ranks "
+                             "segments by one value); report the objective to rank on")
+        self._sync(history)
+        resumed = set(self._resumed)
+        for t in history.running:  # segments resumed by trials still running
+            parent = t.system_attrs.get(_PREFIX + PARENT)
+            if parent is not None and t.number != trial.number:
+                resumed.add(int(parent))
+        pick = promotable(self._scores, resumed, self.reduction_factor, self.quota)
+        if pick is not None:
+            k, parent = pick
+            nxt = k + 1
+            stop_at = self.rungs[nxt] if nxt < len(self.rungs) else None
+            params = {name: value for name, value in self._params[parent].items()
+                      if name in space and space[name].contains(value)}
+            return Proposal(params, {STOP_AT: stop_at, RUNG: nxt, PARENT: parent,
+                                     CONFIG: self._config[parent], CHECKPOINT_FROM: parent})
+        prop = (self.base.sample_joint(history, trial, self._base_space) if self._base_space
+                else Proposal())
+        return Proposal(prop.params, {**prop.state, STOP_AT: self.rungs[0], RUNG: 0,
+                                      PARENT: None, CONFIG: trial.number,
+                                      CHECKPOINT_FROM: None})
+
+    def sample_one(
+        self, history: History, trial: FrozenTrial, name: str, distribution: Distribution
+    ) -> Any:
+        parent = trial.system_attrs.get(_PREFIX + PARENT)
+        if parent is not None:
+            params = self._params.get(int(parent), {})
+            if name in params and distribution.contains(params[name]):
+                return params[name]
+        return self.base.sample_one(history, trial, name, distribution)
+
+    def is_exhausted(self, history: History) -> bool:
+        return self.base.is_exhausted(history)
+
+    def __repr__(self) -> str:
+        return (f"PromotionASHASampler(base={self.base!r}, min_resource={self.min_resource}, "
+                f"max_resource={self.max_resource}, reduction_factor={self.reduction_factor})")
