@@ -195,6 +195,7 @@ def run_one(task, method: str, seed: int, budget: int,
         return run_scheduler(task, seed, budget, checkpoints)
     study, pruned = make_study(method, seed, task.max_epochs)
     resuming = method.split("-r")[0] in _RESUMING
+    paused: dict[int, Any] = {}  # configuration -> its paused curve generator
     log: list[tuple[int, float, float]] = []  # (epochs so far, seconds so far, accuracy)
     t0 = time.perf_counter()
     n_trials = [0, 0]  # started, pruned
@@ -206,13 +207,13 @@ def run_one(task, method: str, seed: int, budget: int,
         n_trials[0] += 1
         cfg = task.suggest(trial)
         acc = 0.0
-        # a resumed segment continues its configuration's curve after the paused epoch (the
-        # "checkpoint"); the epochs before it are not trained again, so not counted
+        # a resumed segment continues its configuration's training where the paused one stopped:
+        # the checkpoint names the configuration and epoch, and the paused curve generator (the
+        # live model, for the PyTorch tasks) is kept in memory, so no epoch is trained twice
         ckpt = trial.load_checkpoint() if resuming else None
         root, start = (trial.number, 0) if ckpt is None else tuple(json.loads(ckpt))
-        for epoch, acc in enumerate(task.curve(cfg, seed * 100_003 + root), start=1):
-            if epoch <= start:
-                continue
+        curve = paused.pop(root, None) or task.curve(cfg, seed * 100_003 + root)
+        for epoch, acc in enumerate(curve, start=start + 1):
             log.append((len(log) + 1, time.perf_counter() - t0, acc))
             trial.report(acc, epoch)
             if len(log) >= budget:
@@ -222,6 +223,7 @@ def run_one(task, method: str, seed: int, budget: int,
                 n_trials[1] += 1
                 if resuming:
                     trial.save_checkpoint(json.dumps([root, epoch]).encode())
+                    paused[root] = curve
                 raise pruned()
         return acc
 

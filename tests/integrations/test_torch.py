@@ -186,3 +186,46 @@ def test_bad_arguments_and_checkpoints_are_reported(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(OptionalDependencyError, match=r"hyperscout\[torch\]"):
         select_device()
+
+
+def test_promotion_asha_resumes_real_training_bit_identically() -> None:
+    """ASHA by promotion with TorchTrial: a configuration paused at epochs 1 and 3 and resumed
+    twice ends with the same weights and accuracy as the same training run without pauses."""
+    promo = hs.samplers.PromotionASHASampler(hs.samplers.RandomSampler(seed=0), min_resource=1,
+                                             max_resource=6)
+    study = hs.create_study(direction="maximize", sampler=promo, pruner=promo.pruner,
+                            artifact_store=InMemoryArtifactStore())
+    final = {}
+
+    def train(trial, lr: float):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.ReLU(),
+                                    torch.nn.Dropout(0.3), torch.nn.Linear(16, 2))
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        torch.manual_seed(7)
+        np.random.seed(7)
+        tt = TorchTrial(trial, model, opt, sched, device="cpu")
+        acc = 0.0
+        for _ in tt.epochs(7):  # steps 0..6: pauses at 1 and 3, the last segment ends at 6
+            acc = _epoch(model, opt, sched)
+            tt.report(acc)
+        final[trial.number] = {k: v.clone() for k, v in model.state_dict().items()}
+        return acc
+
+    study.optimize(lambda t: train(t, t.suggest_float("lr", 1e-3, 0.5, log=True)), n_trials=14)
+    done = [t for t in study.trials if t.state is TrialState.COMPLETE]
+    assert done
+    t = done[0]
+    chain = [t]
+    while chain[-1].system_attrs["sampler:segment_parent"] is not None:
+        chain.append(study.trials[chain[-1].system_attrs["sampler:segment_parent"]])
+    # three segments: epochs 0-1, 2-3, 4-6, each trained once
+    assert [sorted(s.intermediate_values) for s in reversed(chain)] == [[0, 1], [2, 3],
+                                                                         [4, 5, 6]]
+    # the same training without pauses
+    plain = hs.create_study(direction="maximize", artifact_store=InMemoryArtifactStore())
+    trial = plain.ask()
+    value = train(trial, t.params["lr"])
+    assert value == t.value
+    assert _same(final[trial.number], final[t.number])
