@@ -104,10 +104,11 @@ def make_study(method: str, seed: int, max_epochs: int):
 # methods whose first rung (the pruner's min_resource, the sampler's lowest budget) is a
 # parameter: epoch 1 by default, epoch R with the suffix "-r<R>"
 _RUNG_METHODS = ("hs-tpe+asha", "hs-tpe+hyperband", "hs-auto+asha", "hs-bohb", "hs-mf+asha",
-                 "hs-bohb-adaptive", "hs-tpe+promo", "hs-mf+promo", "hs-tpe+promoq", "hs-mf+promoq")
+                 "hs-bohb-adaptive", "hs-tpe+promo", "hs-mf+promo", "hs-tpe+promoq", "hs-mf+promoq",
+                 "hs-mf+promohb")
 # methods that pause and resume trials (PromotionASHASampler): the objective resumes from a
 # checkpoint, so a resumed segment costs only its own epochs
-_RESUMING = ("hs-tpe+promo", "hs-mf+promo", "hs-tpe+promoq", "hs-mf+promoq")
+_RESUMING = ("hs-tpe+promo", "hs-mf+promo", "hs-tpe+promoq", "hs-mf+promoq", "hs-mf+promohb")
 
 
 def _lce_options(method: str) -> tuple[str, dict[str, Any]] | None:
@@ -154,7 +155,9 @@ def _with_min_resource(method: str, r: int, seed: int, max_epochs: int, eta: int
                 else hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=rungs))
         promo = hs.samplers.PromotionASHASampler(base, min_resource=r, max_resource=max_epochs,
                                                  reduction_factor=eta,
-                                                 quota=method.endswith("q"))
+                                                 quota=not method.endswith("promo"),
+                                                 brackets=len(rungs) + 1 if method.endswith("hb")
+                                                 else 1)
         return hs.create_study(direction="maximize", sampler=promo, pruner=promo.pruner,
                                artifact_store=hs.artifacts.InMemoryArtifactStore()), hs.TrialPruned
     hb = hs.pruners.HyperbandPruner(min_resource=r, max_resource=max_epochs, seed=seed,

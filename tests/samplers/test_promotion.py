@@ -85,7 +85,7 @@ def test_the_best_paused_segment_is_resumed_with_its_params_and_checkpoint() -> 
     p = propose(s, done)
     assert p.params == {"x": 0.22}
     assert p.state == {"segment_stop_at": 3, "segment_rung": 1, "segment_parent": 1,
-                       "segment_config": 1, "checkpoint_from": 1}
+                       "segment_config": 1, "checkpoint_from": 1, "segment_bracket": 0}
     # maximize: the best is the largest value
     p = propose(sampler(), done, direction="maximize")
     assert p.state["segment_parent"] == 2
@@ -101,6 +101,39 @@ def test_a_segment_resumed_by_a_running_trial_is_not_resumed_twice() -> None:
     done = [paused(0, 0, 1, 0.5, 0.1), paused(1, 0, 1, 0.2, 0.2), paused(2, 0, 1, 0.9, 0.3)]
     p = propose(sampler(), done, run=[running(3, parent=1)])
     assert p.state["segment_parent"] is None and p.state["segment_rung"] == 0
+
+
+def test_brackets_start_new_configurations_at_later_rungs_and_rank_within_the_bracket() -> None:
+    s = sampler(brackets=3)  # rungs [1, 3]: brackets pause first at 1, at 3, or never
+    assert s.rungs == [1, 3]
+    # Hyperband's weights for 3 brackets of eta 3: 9, 5, 3 (bracket_budgets)
+    counts = [0, 0, 0]
+    for n in range(1700):
+        counts[s.bracket_of(n)] += 1
+    assert [round(c / 1700, 2) for c in counts] == pytest.approx([9 / 17, 5 / 17, 3 / 17],
+                                                                   abs=0.03)
+    first = {b: next(n for n in range(100) if s.bracket_of(n) == b) for b in range(3)}
+    for b, n in first.items():
+        h = History(["minimize"], [], 0, [])
+        p = s.sample_joint(h, running(n), s.infer_space(h))
+        assert p.state["segment_bracket"] == b and p.state["segment_rung"] == b
+        assert p.state["segment_stop_at"] == [1, 3, None][b]
+
+    def in_bracket(t, b):
+        attrs = dict(t.system_attrs, **{"sampler:segment_bracket": b})
+        return FrozenTrial.build(number=t.number, trial_id=t.number, state=t.state,
+                                 params=t.params, distributions=t.distributions,
+                                 intermediate_values=t.intermediate_values, system_attrs=attrs)
+
+    # three segments paused at rung 1 (step 3), two of bracket 0 and one of bracket 1: no
+    # bracket has three, so nothing is resumed; a third of bracket 0 makes its best go on
+    done = [in_bracket(paused(0, 1, 3, 0.1, 0.1), 0), in_bracket(paused(1, 1, 3, 0.2, 0.2), 0),
+            in_bracket(paused(2, 1, 3, 0.0, 0.3), 1)]
+    assert propose(sampler(brackets=3), done).state["segment_parent"] is None
+    done.append(in_bracket(paused(3, 1, 3, 0.3, 0.4), 0))
+    p = propose(sampler(brackets=3), done)
+    assert p.state["segment_parent"] == 0 and p.state["segment_bracket"] == 0
+    assert p.state["segment_stop_at"] is None
 
 
 def test_multi_objective_is_refused() -> None:
@@ -222,6 +255,8 @@ def test_segment_pruner_decisions() -> None:
         ({"max_resource": 1}, ValueError, r"max_resource=1\): must be an int > min_resource=1"),
         ({"max_resource": 9.0}, ValueError, r"max_resource=9.0\)"),
         ({"base": "tpe"}, TypeError, r"base='tpe'\): give a hyperscout sampler"),
+        ({"brackets": 4}, ValueError, r"brackets=4\): must be an int in \[1, 3\]"),
+        ({"brackets": 0}, ValueError, r"brackets=0\)"),
     ],
 )
 def test_errors(kwargs, err, match) -> None:
