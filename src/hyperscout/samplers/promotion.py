@@ -5,17 +5,20 @@ trial reaches a rung: go on or stop for good. This sampler instead *pauses* ever
 rung and decides later, whenever a worker asks for work, which paused configuration to resume
 (Li et al., "A System for Massively Parallel Hyperparameter Tuning", MLSys 2020, Algorithm 2):
 
-1. for each rung ``k``, from the highest down: of the ``n`` configurations paused at rung ``k``,
-   the best ``n // reduction_factor`` (by their value there) are *promotable*; if one of them
-   has not been resumed yet, the next trial resumes the best such configuration, training
-   from rung ``k``'s step to rung ``k + 1``'s (or to the end, from the last rung);
+1. for each rung ``k``, from the highest down: with ``n`` configurations paused at rung ``k``,
+   while fewer than ``n // reduction_factor`` of them have been resumed, the next trial resumes
+   the best one not resumed yet (by its value there), training from rung ``k``'s step to rung
+   ``k + 1``'s (or to the end, from the last rung). This per-rung *quota* is the default;
+   ``quota=False`` is Li et al.'s rule (any not-yet-resumed configuration in the rung's current
+   top ``n // reduction_factor``);
 2. otherwise the next trial is a new configuration from the ``base`` sampler, trained to the
    first rung.
 
-A decision is taken with every rung's evidence up to that moment, so a configuration that
-looked average when it paused is still resumed once enough worse ones have arrived, and
-exactly ``1 / reduction_factor`` of each rung goes on (the stopping variant promotes more as
-the base sampler's proposals improve). The price: the objective must resume from a checkpoint.
+Each decision uses all the evidence of every rung so far. A configuration that looked average
+when it paused is still resumed once enough worse ones have arrived. With the quota exactly
+``1 / reduction_factor`` of each rung goes on. The stopping variant lets more go on as the base
+sampler's proposals improve, and so does Li et al.'s rule. The price: the objective must resume
+from a checkpoint.
 
 Each trial is one *segment* of a configuration's training. The schedule travels in the trial's
 system attributes (``"sampler:<key>"``), so every worker sees it and the lineage is stored:
@@ -152,6 +155,17 @@ class PromotionASHASampler(Sampler):
         max_resource: The step a configuration trains to in full (> ``min_resource``).
         reduction_factor: ``eta``: rung ``k`` is at ``min_resource * eta**k``, and the best
             ``1/eta`` of a rung is resumed (an int >= 2).
+        quota: ``True`` (default): resume the best paused configuration of a rung only while
+            fewer than ``n // eta`` of its ``n`` have been resumed, so exactly ``1/eta`` of each
+            rung trains on. ``False``: Li et al.'s rule, any not-yet-resumed configuration
+            in the rung's current top ``n // eta`` (with a base sampler whose proposals improve,
+            most configurations end up resumed). See :func:`promotable`.
+        brackets: ``1`` (default): every new configuration pauses first at the first rung.
+            ``k > 1``: Hyperband by promotion, a new configuration's first pause is at rung
+            ``b < k`` (``b = len(rungs)``: no pause), drawn from its trial number with
+            Hyperband's weights (:meth:`bracket_of`); configurations compete within their
+            bracket. It hedges against early rungs that rank the eventual winners low, and it
+            costs more epochs.
         seed: The default ``base`` sampler's seed (the promotion rule itself is deterministic).
 
     Example:
