@@ -200,3 +200,15 @@ def test_parallel_workers_keep_the_lineage_consistent() -> None:
         assert parent.datetime_complete <= t.datetime_start
         # weights continue: the child's value builds on the parent's saved value
         assert t.value == pytest.approx(parent.value + t.params["lr"])
+
+
+def test_the_members_lineage_reaches_the_storage_with_the_proposal(tmp_path) -> None:
+    """Other processes see which member a running segment trains before its first report."""
+    url = f"sqlite:///{tmp_path / 'pbt.db'}"
+    study = hs.create_study(name="pbt", storage=url,
+                            sampler=PBTSampler({"lr": LR}, population_size=2, seed=0))
+    trial = study.ask()
+    trial.suggest_float("lr", LR.low, LR.high)
+    other = hs.load_study(name="pbt", storage=url)
+    (seen,) = other.storage.get_unfinished_trials(other._study_id)
+    assert pbt_info(seen) == {"member": 0, "generation": 0, "parent": None, "action": "start"}

@@ -269,3 +269,16 @@ def test_default_base_is_tpe() -> None:
     s = PromotionASHASampler(min_resource=1, max_resource=9, seed=0)
     assert type(s.base).__name__ == "TPESampler"
     assert "min_resource=1" in repr(s)
+
+
+def test_the_schedule_reaches_the_storage_with_the_proposal(tmp_path) -> None:
+    """Workers in other processes see which segment a trial resumes before its first report."""
+    url = f"sqlite:///{tmp_path / 'promo.db'}"
+    s = sampler()
+    study = hs.create_study(name="promo", storage=url, sampler=s, pruner=s.pruner)
+    trial = study.ask()
+    trial.suggest_float("x", 0.0, 1.0)  # the proposal is made here; nothing reported yet
+    other = hs.load_study(name="promo", storage=url)
+    (seen,) = other.storage.get_unfinished_trials(other._study_id)
+    assert seen.system_attrs["sampler:segment_stop_at"] == 1
+    assert seen.system_attrs["sampler:segment_parent"] is None

@@ -43,13 +43,16 @@ class Sampler(abc.ABC):
     Attributes:
         needs_history: ``False`` for samplers that never look at past trials (random, QMC); the
             study then skips building a history snapshot, which saves a storage read per trial.
-        proposes_state: ``True`` for samplers whose every proposal carries state; the study
-            then calls :meth:`sample_joint` even with an empty joint space.
+        proposes_state: ``True`` for samplers whose every proposal carries state that other
+            workers decide from (a schedule, a population's lineage); the study then calls
+            :meth:`sample_joint` even with an empty joint space and writes the state to the
+            storage at once, not with the trial's first report.
     """
 
     needs_history: ClassVar[bool] = True
     #: ``True`` for samplers whose every proposal carries state (e.g. a schedule): the study
-    #: then asks for a proposal even when the joint space is empty (the first trial).
+    #: then asks for a proposal even when the joint space is empty (the first trial) and
+    #: stores the state at once.
     proposes_state: ClassVar[bool] = False
 
     def __init__(self, seed: SeedLike = None) -> None:

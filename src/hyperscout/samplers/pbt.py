@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from hyperscout._rng import SeedLike
 from hyperscout.history import History
@@ -128,6 +128,10 @@ class PBTSampler(Sampler):
         >>> pbt_info(study.trials[4])["action"] in ("continue", "exploit")
         True
     """
+
+    #: A segment's member, generation and parent are stored with the proposal, so workers in
+    #: other processes never continue a member that is already running.
+    proposes_state: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -54,10 +54,11 @@ An objective that ignores the checkpoint still works; each resumed segment then 
 the start (and costs that much more).
 
 Parallel workers: threads of one study see each other's segments at once (the study's sampling
-lock and its live trials). Workers in several processes or machines see a segment's schedule
-when it reaches the storage, with its first report; two workers asking within that window may
-resume the same paused segment. That wastes one segment's training but breaks nothing: both
-segments are recorded, with the same parent.
+lock and its live trials). Workers in several processes or machines see a segment's schedule as
+soon as it is decided: the study writes it to the storage with the proposal
+(``Sampler.proposes_state``). Two workers that decide within the same few milliseconds may
+still resume the same paused segment. That wastes one segment's training but breaks nothing:
+both segments are recorded, with the same parent.
 
 On the issue-4 benchmark (``benchmarks/RESULTS.md``), a multi-fidelity TPE base with
 ``min_resource=3`` of 52 epochs reached the target in 0.33x of no pruning's epochs (geometric

@@ -226,6 +226,13 @@ class Study:
                 if space or sampler.proposes_state:
                     trial._set_proposal(sampler.sample_joint(history, trial._view(), space or {}),
                                         space or {})
+                    if sampler.proposes_state:
+                        # a schedule (which paused segment this trial resumes) must reach the
+                        # storage now, not with the first report: workers in other processes
+                        # decide from it
+                        unsaved = trial._take_unsaved()
+                        if unsaved:
+                            self._storage.update_trial(trial.trial_id, **unsaved)
                 else:
                     trial._set_proposal(_NO_PROPOSAL, {})
             return history
