@@ -282,3 +282,17 @@ def test_the_schedule_reaches_the_storage_with_the_proposal(tmp_path) -> None:
     (seen,) = other.storage.get_unfinished_trials(other._study_id)
     assert seen.system_attrs["sampler:segment_stop_at"] == 1
     assert seen.system_attrs["sampler:segment_parent"] is None
+
+
+def test_a_finished_grid_still_has_its_best_configuration_resumed() -> None:
+    grid = hs.samplers.GridSampler({"x": [0.1, 0.3, 0.9]}, seed=0)
+    s = PromotionASHASampler(grid, min_resource=1, max_resource=9)
+    study = hs.create_study(sampler=s, pruner=s.pruner,
+                            artifact_store=hs.artifacts.InMemoryArtifactStore())
+    study.optimize(objective_with_checkpoints([]), n_trials=20)
+    # three grid points pause at rung 0; the best (x = 0.3) is resumed (3 // 3 = 1); one at
+    # rung 1 allows no more, and the study ends, not after the grid's third trial
+    assert len(study.trials) == 4
+    last = study.trials[3]
+    assert last.params == {"x": 0.3}
+    assert last.system_attrs["sampler:segment_rung"] == 1

@@ -313,17 +313,7 @@ class PromotionASHASampler(Sampler):
         if history.is_multi_objective:
             raise ValueError("PromotionASHASampler is for single-objective studies (it ranks "
                              "segments by one value); report the objective to rank on")
-        self._sync(history)
-        resumed = set(self._resumed)
-        for t in history.running:  # segments resumed by trials still running
-            parent = t.system_attrs.get(_PREFIX + PARENT)
-            if parent is not None and t.number != trial.number:
-                resumed.add(int(parent))
-        pick = None
-        for b in range(self.brackets):  # the highest rung of any bracket first
-            p = promotable(self._scores[b], resumed, self.reduction_factor, self.quota)
-            if p is not None and (pick is None or p[0] > pick[1][0]):
-                pick = (b, p)
+        pick = self._next_promotion(history, trial.number)
         if pick is not None:
             bracket, (k, parent) = pick
             nxt = k + 1
@@ -372,8 +362,25 @@ class PromotionASHASampler(Sampler):
                 return params[name]
         return self.base.sample_one(history, trial, name, distribution)
 
+    def _next_promotion(self, history: History, number: int) -> tuple[int, tuple[int, int]] | None:
+        """``(bracket, (rung, paused trial))`` that trial ``number`` would resume, or ``None``."""
+        self._sync(history)
+        resumed = set(self._resumed)
+        for t in history.running:  # segments resumed by trials still running
+            parent = t.system_attrs.get(_PREFIX + PARENT)
+            if parent is not None and t.number != number:
+                resumed.add(int(parent))
+        pick = None
+        for b in range(self.brackets):  # the highest rung of any bracket first
+            p = promotable(self._scores[b], resumed, self.reduction_factor, self.quota)
+            if p is not None and (pick is None or p[0] > pick[1][0]):
+                pick = (b, p)
+        return pick
+
     def is_exhausted(self, history: History) -> bool:
-        return self.base.is_exhausted(history)
+        """The base sampler has nothing new to propose and no paused segment is due (a finished
+        grid still has its best configurations resumed)."""
+        return self.base.is_exhausted(history) and self._next_promotion(history, -1) is None
 
     def __repr__(self) -> str:
         return (f"PromotionASHASampler(base={self.base!r}, min_resource={self.min_resource}, "
