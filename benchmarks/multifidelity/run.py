@@ -103,12 +103,11 @@ def make_study(method: str, seed: int, max_epochs: int):
 
 # methods whose first rung (the pruner's min_resource, the sampler's lowest budget) is a
 # parameter: epoch 1 by default, epoch R with the suffix "-r<R>"
-_RUNG_METHODS = ("hs-tpe+asha", "hs-tpe+hyperband", "hs-auto+asha", "hs-bohb", "hs-mf+asha",
-                 "hs-bohb-adaptive", "hs-tpe+promo", "hs-mf+promo", "hs-tpe+promoq", "hs-mf+promoq",
-                 "hs-mf+promohb")
 # methods that pause and resume trials (PromotionASHASampler): the objective resumes from a
 # checkpoint, so a resumed segment costs only its own epochs
 _RESUMING = ("hs-tpe+promo", "hs-mf+promo", "hs-tpe+promoq", "hs-mf+promoq", "hs-mf+promohb")
+_RUNG_METHODS = ("hs-tpe+asha", "hs-tpe+hyperband", "hs-auto+asha", "hs-bohb", "hs-mf+asha",
+                 "hs-bohb-adaptive", *_RESUMING)
 
 
 def _lce_options(method: str) -> tuple[str, dict[str, Any]] | None:

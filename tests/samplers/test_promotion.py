@@ -11,7 +11,7 @@ import pytest
 import hyperscout as hs
 from hyperscout.history import History
 from hyperscout.pruners.segment import SegmentPruner
-from hyperscout.samplers.promotion import PromotionASHASampler, promotable, promotion_rungs
+from hyperscout.samplers.promotion import PromotionASHASampler, promotable
 from hyperscout.trial import FrozenTrial, TrialState
 
 X = hs.Float(0.0, 1.0)
@@ -46,9 +46,12 @@ def sampler(**kw):
 
 
 def test_rungs() -> None:
-    assert promotion_rungs(1, 9, 3) == [1, 3]
-    assert promotion_rungs(3, 52, 3) == [3, 9, 27]
-    assert promotion_rungs(2, 17, 2) == [2, 4, 8, 16]
+    def rungs(r, m, eta):
+        return PromotionASHASampler(min_resource=r, max_resource=m, reduction_factor=eta).rungs
+
+    assert rungs(1, 9, 3) == [1, 3]
+    assert rungs(3, 52, 3) == [3, 9, 27]
+    assert rungs(2, 17, 2) == [2, 4, 8, 16]
 
 
 def test_promotable_hand_computed() -> None:

@@ -88,21 +88,6 @@ STOP_AT, RUNG, PARENT, CONFIG, BRACKET = ("segment_stop_at", "segment_rung", "se
 CHECKPOINT_FROM = "checkpoint_from"
 
 
-def promotion_rungs(min_resource: int, max_resource: int, reduction_factor: int) -> list[int]:
-    """The pause steps: ``min_resource * reduction_factor**k`` below ``max_resource``.
-
-    Example:
-        >>> promotion_rungs(1, 27, 3), promotion_rungs(9, 52, 3), promotion_rungs(2, 3, 2)
-        ([1, 3, 9], [9, 27], [2])
-    """
-    out = []
-    r = min_resource
-    while r < max_resource:
-        out.append(r)
-        r *= reduction_factor
-    return out
-
-
 def promotable(rung_scores: list[list[tuple[float, int]]], resumed: set[int],
                reduction_factor: int, quota: bool = True) -> tuple[int, int] | None:
     """``(rung, trial number)`` of the paused segment to resume next, or ``None``.
@@ -232,7 +217,10 @@ class PromotionASHASampler(Sampler):
         self.max_resource = max_resource
         self.reduction_factor = reduction_factor
         self.quota = bool(quota)
-        self.rungs = promotion_rungs(min_resource, max_resource, reduction_factor)
+        from hyperscout.pruners.asha import rung_steps
+
+        # the pause steps min_resource * eta**k below max_resource, as ASHAPruner's rungs
+        self.rungs = rung_steps(min_resource, reduction_factor, 0, max_resource)
         n_max = len(self.rungs) + 1
         if isinstance(brackets, bool) or not isinstance(brackets, int) or not (
             1 <= brackets <= n_max
