@@ -22,7 +22,11 @@ models only the budgets from epoch ``R`` on (the pruner's rungs unchanged); ``hs
 ``hs-tpe+asha+lce``, ``hs-bohb+lce`` (the LearningCurvePruner vetoes ASHA's / Hyperband's
 prunes), optionally with
 ``-n<n_neighbors>``, ``-k<top_k>``, ``-f<percent never pruned>`` and then ``-r<R>``, e.g.
-``hs-tpe+lce-n5-k3-r3``.
+``hs-tpe+lce-n5-k3-r3``. Resuming methods (``PromotionASHASampler``, the objective continues
+from a checkpoint): ``hs-tpe+promo``, ``hs-mf+promo`` (Li et al.'s rule), ``hs-tpe+promoq``,
+``hs-mf+promoq`` (quota), ``hs-mf+promohb`` (Hyperband brackets), ``hs-mfgp+promoq`` (the
+multi-fidelity GP as the base) and ``hs-mfgp+promoqm`` (the same, paused configurations ranked
+by the GP's full-budget prediction), each with ``-r<R>`` and ``-e<eta>``.
 """
 
 from __future__ import annotations
@@ -105,7 +109,8 @@ def make_study(method: str, seed: int, max_epochs: int):
 # parameter: epoch 1 by default, epoch R with the suffix "-r<R>"
 # methods that pause and resume trials (PromotionASHASampler): the objective resumes from a
 # checkpoint, so a resumed segment costs only its own epochs
-_RESUMING = ("hs-tpe+promo", "hs-mf+promo", "hs-tpe+promoq", "hs-mf+promoq", "hs-mf+promohb")
+_RESUMING = ("hs-tpe+promo", "hs-mf+promo", "hs-tpe+promoq", "hs-mf+promoq", "hs-mf+promohb",
+             "hs-mfgp+promoq", "hs-mfgp+promoqm")
 _RUNG_METHODS = ("hs-tpe+asha", "hs-tpe+hyperband", "hs-auto+asha", "hs-bohb", "hs-mf+asha",
                  "hs-bohb-adaptive", *_RESUMING)
 
@@ -150,13 +155,18 @@ def _with_min_resource(method: str, r: int, seed: int, max_epochs: int, eta: int
                    else hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=rungs))
         return hs.create_study(direction="maximize", sampler=sampler, pruner=lc), hs.TrialPruned
     if method in _RESUMING:
+        from hyperscout.samplers.multifidelity import MultiFidelityGPSampler
+
         base = (hs.samplers.TPESampler(seed=seed) if method.startswith("hs-tpe")
+                else MultiFidelityGPSampler(seed=seed, budgets=rungs)
+                if method.startswith("hs-mfgp")
                 else hs.samplers.MultiFidelityTPESampler(seed=seed, budgets=rungs))
         promo = hs.samplers.PromotionASHASampler(base, min_resource=r, max_resource=max_epochs,
                                                  reduction_factor=eta,
                                                  quota=not method.endswith("promo"),
                                                  brackets=len(rungs) + 1 if method.endswith("hb")
-                                                 else 1)
+                                                 else 1,
+                                                 rank_by_model=method.endswith("qm"))
         return hs.create_study(direction="maximize", sampler=promo, pruner=promo.pruner,
                                artifact_store=hs.artifacts.InMemoryArtifactStore()), hs.TrialPruned
     hb = hs.pruners.HyperbandPruner(min_resource=r, max_resource=max_epochs, seed=seed,

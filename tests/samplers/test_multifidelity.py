@@ -119,3 +119,78 @@ def test_complete_trials_final_values_are_the_top_level_beyond_budgets() -> None
     o = _Obs(t(0, 0.5, {1: 0.9, 20: 0.4}, TrialState.COMPLETE), 1.0)
     assert o.steps == [1, 20, float("inf")] and o.value_at(27) == 0.4 and o.value_at(20) == 0.4
     assert _Obs(pruned[0], 1.0).value_at(52) is None  # a pruned trial never reached 52
+
+
+# -- MultiFidelityGPSampler: one GP over the parameters and the budget --------------------------
+
+def _reversal_history(n_low=30, n_full=8, seed=0):
+    """Loss ``x`` at budget 1 (small x looks best early) and ``1 - x`` at the full budget 9
+    (large x ends best): 30 configurations stopped at 1, 8 trained to the end."""
+    rng = np.random.default_rng(seed)
+    low = [t(i, float(x), {1: float(x)}) for i, x in enumerate(rng.random(n_low))]
+    full = [t(n_low + i, float(x), {1: float(x), 3: 0.5, 9: float(1 - x)},
+              TrialState.COMPLETE) for i, x in enumerate(np.linspace(0.05, 0.95, n_full))]
+    fin = low + full
+    return History(["minimize"], fin, len(fin), [])
+
+
+def test_gp_learns_that_early_ranks_reverse_and_proposes_where_the_full_budget_is_best() -> None:
+    from hyperscout.samplers.multifidelity import MultiFidelityGPSampler
+
+    h = _reversal_history()
+    s = MultiFidelityGPSampler(seed=0, budgets=[1, 3, 9], random_fraction=0.0)
+    assert s.predict_final([{"x": 0.5}]) is None  # no model before the first proposal
+    xs = []
+    for n in range(6):
+        p = s.sample_joint(h, FrozenTrial.build(number=100 + n, trial_id=100 + n,
+                                                state=TrialState.RUNNING), s.infer_space(h))
+        assert p.state == {"mf_budget": "joint"}
+        xs.append(p.params["x"])
+    assert min(xs) > 0.7  # the full-budget optimum is at x = 1, the budget-1 one at x = 0
+    pred = s.predict_final([{"x": 0.1}, {"x": 0.5}, {"x": 0.9}])
+    assert pred[2] < pred[1] < pred[0]
+    assert s.predict_final([{"y": 0.1}]) is None  # a configuration without the model's params
+
+
+def test_gp_starts_at_random_and_is_reproducible() -> None:
+    from hyperscout.samplers.multifidelity import MultiFidelityGPSampler
+
+    def run(seed):
+        base = MultiFidelityGPSampler(seed=seed, budgets=[1, 3])
+        promo = hs.samplers.PromotionASHASampler(base, min_resource=1, max_resource=9,
+                                                 rank_by_model=True)
+        study = hs.create_study(sampler=promo, pruner=promo.pruner,
+                                artifact_store=hs.artifacts.InMemoryArtifactStore())
+
+        def objective(trial):
+            x = trial.suggest_float("x", 0.0, 1.0)
+            ckpt = trial.load_checkpoint()
+            for step in range(int(ckpt or 0) + 1, 10):
+                trial.report((x - 0.7) ** 2 + 1.0 / step, step)
+                if trial.should_prune():
+                    trial.save_checkpoint(str(step).encode())
+                    raise hs.TrialPruned()
+            return (x - 0.7) ** 2
+
+        study.optimize(objective, n_trials=30)
+        return study
+
+    a, b = run(3), run(3)
+    assert [t.params for t in a.trials] == [t.params for t in b.trials]
+    assert "sampler:mf_budget" not in a.trials[0].system_attrs  # random at first
+    assert any(t.system_attrs.get("sampler:mf_budget") == "joint" for t in a.trials)
+    assert any(t.state is TrialState.COMPLETE for t in a.trials)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({}, r"budgets=None\): give the rung steps as ints >= 1"),
+     ({"budgets": [0, 3]}, r"budgets=\[0, 3\]\): give the rung steps"),
+     ({"budgets": [1, 3], "max_points": 4}, r"max_points=4\): give an int >= 8"),
+     ({"budgets": [1, 3], "random_fraction": -0.1}, "random_fraction=-0.1")],
+)
+def test_gp_errors(kwargs, match) -> None:
+    from hyperscout.samplers.multifidelity import MultiFidelityGPSampler
+
+    with pytest.raises(ValueError, match=match):
+        MultiFidelityGPSampler(**kwargs)

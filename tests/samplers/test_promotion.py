@@ -6,6 +6,7 @@ import json
 import logging
 import math
 
+import numpy as np
 import pytest
 
 import hyperscout as hs
@@ -98,6 +99,40 @@ def test_the_best_paused_segment_is_resumed_with_its_params_and_checkpoint() -> 
     p = propose(sampler(), more)
     assert p.state["segment_stop_at"] is None and p.state["segment_rung"] == 2
     assert p.state["segment_parent"] == 3 and p.state["segment_config"] == 1
+
+
+class _Predicting(hs.samplers.RandomSampler):
+    """A base sampler whose full-budget prediction is ``1 - x``: the reverse of the rung
+    values of ``test_rank_by_model_resumes_the_best_predicted_configuration``."""
+
+    def __init__(self, ready: bool = True) -> None:
+        super().__init__(seed=0)
+        self.ready = ready
+        self.asked: list[list[float]] = []
+
+    def predict_final(self, params):
+        self.asked.append([p["x"] for p in params])
+        return np.array([1.0 - p["x"] for p in params]) if self.ready else None
+
+
+def test_rank_by_model_resumes_the_best_predicted_configuration() -> None:
+    # rung values favour x = 0.11 (0.2); the model predicts x = 0.33 ends best (1 - x)
+    done = [paused(0, 0, 1, 0.5, 0.22), paused(1, 0, 1, 0.2, 0.11), paused(2, 0, 1, 0.9, 0.33)]
+    base = _Predicting()
+    s = PromotionASHASampler(base, min_resource=1, max_resource=9, rank_by_model=True)
+    p = propose(s, done)
+    assert p.params == {"x": 0.33} and p.state["segment_parent"] == 2
+    assert sorted(base.asked[-1]) == [0.11, 0.22, 0.33]
+    # the quota is unchanged: one of the three goes on, so once 2 is resumed none is due
+    assert propose(s, done, run=[running(3, parent=2)]).state["segment_parent"] is None
+    # without a model yet (predict_final gives None) the rung values decide
+    s = PromotionASHASampler(_Predicting(ready=False), min_resource=1, max_resource=9,
+                             rank_by_model=True)
+    assert propose(s, done).state["segment_parent"] == 1
+    # rank_by_model=False never asks
+    base = _Predicting()
+    s = PromotionASHASampler(base, min_resource=1, max_resource=9)
+    assert propose(s, done).state["segment_parent"] == 1 and base.asked == []
 
 
 def test_a_segment_resumed_by_a_running_trial_is_not_resumed_twice() -> None:
@@ -260,6 +295,7 @@ def test_segment_pruner_decisions() -> None:
         ({"base": "tpe"}, TypeError, r"base='tpe'\): give a hyperscout sampler"),
         ({"brackets": 4}, ValueError, r"brackets=4\): must be an int in \[1, 3\]"),
         ({"brackets": 0}, ValueError, r"brackets=0\)"),
+        ({"rank_by_model": True}, ValueError, r"rank_by_model=True.*predict_final"),
     ],
 )
 def test_errors(kwargs, err, match) -> None:

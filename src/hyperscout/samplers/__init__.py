@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from hyperscout.samplers.ga import GASampler
     from hyperscout.samplers.gp import GPSampler, ParEGOSampler
     from hyperscout.samplers.grid import GridSampler
-    from hyperscout.samplers.multifidelity import MultiFidelityTPESampler
+    from hyperscout.samplers.multifidelity import MultiFidelityGPSampler, MultiFidelityTPESampler
     from hyperscout.samplers.nsga import NSGAIIISampler, NSGAIISampler
     from hyperscout.samplers.pbt import PBTSampler
     from hyperscout.samplers.promotion import PromotionASHASampler
@@ -35,6 +35,7 @@ _LAZY = {
     "GASampler": "hyperscout.samplers.ga",
     "GPSampler": "hyperscout.samplers.gp",
     "GridSampler": "hyperscout.samplers.grid",
+    "MultiFidelityGPSampler": "hyperscout.samplers.multifidelity",
     "MultiFidelityTPESampler": "hyperscout.samplers.multifidelity",
     "NSGAIISampler": "hyperscout.samplers.nsga",
     "NSGAIIISampler": "hyperscout.samplers.nsga",
@@ -52,6 +53,7 @@ __all__ = [
     "GASampler",
     "GPSampler",
     "GridSampler",
+    "MultiFidelityGPSampler",
     "MultiFidelityTPESampler",
     "NSGAIIISampler",
     "NSGAIISampler",

@@ -152,6 +152,11 @@ class PromotionASHASampler(Sampler):
             Hyperband's weights (:meth:`bracket_of`); configurations compete within their
             bracket. It hedges against early rungs that rank the eventual winners low, and it
             costs more epochs.
+        rank_by_model: ``False`` (default): a rung's paused configurations are ranked by their
+            value there. ``True``: by the base sampler's prediction of their full-budget value
+            (``base.predict_final``, e.g. :class:`~hyperscout.samplers.MultiFidelityGPSampler`),
+            once it has a model: a configuration that starts slowly but is predicted to end
+            best is resumed before one that leads at the rung and is predicted to plateau.
         seed: The default ``base`` sampler's seed (the promotion rule itself is deterministic).
 
     Example:
@@ -191,9 +196,11 @@ class PromotionASHASampler(Sampler):
         reduction_factor: int = 3,
         quota: bool = True,
         brackets: int = 1,
+        rank_by_model: bool = False,
         seed: SeedLike = None,
     ) -> None:
         super().__init__(seed)
+        self.rank_by_model = bool(rank_by_model)
         for name, value, low in (("min_resource", min_resource, 1),
                                  ("reduction_factor", reduction_factor, 2)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -212,6 +219,11 @@ class PromotionASHASampler(Sampler):
             from hyperscout.samplers.tpe import TPESampler
 
             base = TPESampler(seed=seed)
+        if rank_by_model and not callable(getattr(base, "predict_final", None)):
+            raise ValueError(f"PromotionASHASampler(rank_by_model=True, base={base!r}): the base "
+                             "sampler must predict full-budget values (predict_final), e.g. "
+                             "hs.samplers.MultiFidelityGPSampler(budgets=...); or leave "
+                             "rank_by_model=False")
         self.base = base
         self.min_resource = min_resource
         self.max_resource = max_resource
@@ -358,9 +370,17 @@ class PromotionASHASampler(Sampler):
             parent = t.system_attrs.get(_PREFIX + PARENT)
             if parent is not None and t.number != number:
                 resumed.add(int(parent))
+        scores = self._scores
+        predict = getattr(self.base, "predict_final", None) if self.rank_by_model else None
+        if predict is not None:
+            numbers = [n for br in scores for rung in br for _, n in rung]
+            pred = predict([self._params[n] for n in numbers]) if numbers else None
+            if pred is not None:
+                by = dict(zip(numbers, pred.tolist()))
+                scores = [[[(by[n], n) for _, n in rung] for rung in br] for br in scores]
         pick = None
         for b in range(self.brackets):  # the highest rung of any bracket first
-            p = promotable(self._scores[b], resumed, self.reduction_factor, self.quota)
+            p = promotable(scores[b], resumed, self.reduction_factor, self.quota)
             if p is not None and (pick is None or p[0] > pick[1][0]):
                 pick = (b, p)
         return pick
