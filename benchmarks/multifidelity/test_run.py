@@ -76,6 +76,15 @@ def test_promotion_methods_resume_segments_without_recounting_epochs() -> None:
     assert isinstance(study.pruner, hs.pruners.SegmentPruner)
     study, _ = run.make_study("hs-tpe+promo-r9", 0, 52)
     assert isinstance(study.sampler.base, hs.samplers.TPESampler) and not study.sampler.quota
+    assert not study.sampler.rank_by_model
+    # the reference method: the multi-fidelity GP base, paused configurations ranked by it
+    study, _ = run.make_study(run.OURS, 0, 52)
+    assert isinstance(study.sampler.base, hs.samplers.MultiFidelityGPSampler)
+    assert study.sampler.rank_by_model and study.sampler.quota
+    assert study.sampler.base.budgets == [3, 9, 27]
+    study, _ = run.make_study("hs-mfgp+promoq-r3", 0, 52)
+    assert isinstance(study.sampler.base, hs.samplers.MultiFidelityGPSampler)
+    assert not study.sampler.rank_by_model
     # synthetic (27 epochs), rungs 3 and 9: a new configuration costs 3 epochs, a resumed
     # segment only the epochs after its parent's pause (6, then 18), so with a third going on
     # at each rung the 300 epochs buy more segments than epochs / 3 alone would allow
