@@ -322,6 +322,10 @@ class MultiFidelityGPSampler(_BudgetLevels):
       in that order instead of by their value at the rung.
     - Before ``min_points_in_model`` points (default ``d + 2``, at least 6), and for a
       ``random_fraction`` of the proposals, parameters are drawn at random.
+    - **Parallel workers**: running trials count with the rungs they have passed, but a
+      configuration another worker has just been given is not modelled yet (no Kriging
+      believer), so workers that ask at the same moment may get nearly the same point. Measured
+      sequentially only.
 
     Measured on the issue-4 benchmark (``benchmarks/RESULTS.md``) as the base of
     ``PromotionASHASampler(rank_by_model=True)``: 0.22x of no pruning's epochs to the target
