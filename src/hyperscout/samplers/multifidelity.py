@@ -158,13 +158,17 @@ class _BudgetLevels(Sampler):
         i = bisect_right(self.budgets, top)
         return float(self.budgets[i - 1]) if i else None
 
-    def _matching(self, history: History, trial: FrozenTrial,
-                  space: Mapping[str, Distribution]) -> list[_Obs]:
-        """The finished and running trials (not ``trial``) that have every parameter of
-        ``space`` with the same distribution."""
+    def _matching(self, history: History, trial: FrozenTrial, space: Mapping[str, Distribution]
+                  ) -> tuple[dict[str, Distribution], list[_Obs]]:
+        """``space`` without its single-valued parameters, and the finished and running trials
+        (not ``trial``) that have each of those with the same distribution (none if the space
+        is empty)."""
+        space = {k: d for k, d in space.items() if not d.is_single}
+        if not space:
+            return space, []
         self._sync(history)
-        return [o for o in self._observations(history, trial.number)
-                if all(o.dists.get(k) == d for k, d in space.items())]
+        return space, [o for o in self._observations(history, trial.number)
+                       if all(o.dists.get(k) == d for k, d in space.items())]
 
     def sample_one(
         self, history: History, trial: FrozenTrial, name: str, distribution: Distribution
@@ -245,10 +249,9 @@ class MultiFidelityTPESampler(_BudgetLevels):
     def sample_joint(
         self, history: History, trial: FrozenTrial, space: Mapping[str, Distribution]
     ) -> Proposal:
-        space = {k: d for k, d in space.items() if not d.is_single}
+        space, obs = self._matching(history, trial, space)
         if not space:
             return Proposal()
-        obs = self._matching(history, trial, space)
         level = self._level(obs, self._min_points(len(space)))
         if level is None or self._rng.random() < self.random_fraction:
             return Proposal()
@@ -422,10 +425,9 @@ class MultiFidelityGPSampler(_BudgetLevels):
         from hyperscout.samplers.gp.transforms import robust_transform
         from hyperscout.space.codec import SpaceCodec
 
-        space = {k: d for k, d in space.items() if not d.is_single}
+        space, obs = self._matching(history, trial, space)
         if not space:
             return Proposal()
-        obs = self._matching(history, trial, space)
         pts = self._points(obs, space)
         if len(pts) < self._min_points(len(space)) or self._rng.random() < self.random_fraction:
             return Proposal()
