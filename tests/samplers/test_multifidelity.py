@@ -194,3 +194,20 @@ def test_gp_errors(kwargs, match) -> None:
 
     with pytest.raises(ValueError, match=match):
         MultiFidelityGPSampler(**kwargs)
+
+
+def test_gp_with_only_nan_reports_samples_at_random_and_nan_counts_as_worst() -> None:
+    from hyperscout.samplers.multifidelity import MultiFidelityGPSampler
+
+    nan = float("nan")
+    fin = [t(i, float(x), {1: nan}) for i, x in enumerate(np.linspace(0, 1, 10))]
+    s = MultiFidelityGPSampler(seed=0, budgets=[1, 3], random_fraction=0.0)
+    ask = FrozenTrial.build(number=20, trial_id=20, state=TrialState.RUNNING)
+    h = History(["minimize"], fin, len(fin), [])
+    assert s.sample_joint(h, ask, s.infer_space(h)).params == {}  # random: nothing to model
+    # once some reports are finite, the nan ones count as the worst and the GP proposes
+    fin += [t(10 + i, float(x), {1: float((x - 0.3) ** 2)})
+            for i, x in enumerate(np.linspace(0.05, 0.95, 10))]
+    h = History(["minimize"], fin, len(fin), [])
+    p = s.sample_joint(h, ask, s.infer_space(h))
+    assert p.state == {"mf_budget": "joint"} and 0.0 <= p.params["x"] <= 1.0

@@ -319,7 +319,11 @@ class MultiFidelityGPSampler(_BudgetLevels):
       report wins), and a complete trial's final value is a point at its last reported step.
     - **Cost**: at most ``max_points`` points condition the GP: all above the lowest budget, and
       of the lowest budget's the best quarter, the latest quarter and a random draw of the rest.
-      Hyperparameters are refitted when the number of points has grown by 5% (warm-started).
+      Hyperparameters are refitted (warm-started) when the number of conditioning points has
+      grown by 5%; once it is at ``max_points`` they are kept as last fitted (the data still
+      change with every report).
+    - Reports that are nan or inf count as the worst finite value seen; while no report is
+      finite, parameters are drawn at random.
     - **Ranking paused configurations**: :meth:`predict_final` gives the model's full-budget
       prediction; ``PromotionASHASampler(rank_by_model=True)`` resumes paused configurations
       in that order instead of by their value at the rung.
@@ -437,7 +441,10 @@ class MultiFidelityGPSampler(_BudgetLevels):
         top_b = float(b.max())
         u = np.log(b) / math.log(top_b) if top_b > 1 else np.ones_like(b)
         y = np.array([v for _, _, v in pts])
-        y = np.where(np.isfinite(y), y, np.nanmax(np.where(np.isfinite(y), y, -np.inf)))
+        finite = np.isfinite(y)
+        if not finite.any():  # every report so far is nan or inf (diverged): nothing to model
+            return Proposal()
+        y = np.where(finite, y, y[finite].max())  # failed reports count as the worst seen
         z = robust_transform(y)
         keep = np.arange(len(z))
         if len(z) > self.max_points:  # all higher-budget points, a subsample of the lowest
