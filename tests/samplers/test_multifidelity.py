@@ -144,12 +144,48 @@ def test_gp_learns_that_early_ranks_reverse_and_proposes_where_the_full_budget_i
     for n in range(6):
         p = s.sample_joint(h, FrozenTrial.build(number=100 + n, trial_id=100 + n,
                                                 state=TrialState.RUNNING), s.infer_space(h))
-        assert p.state == {"mf_budget": "joint"}
+        assert p.state == {"mf_budget": "joint", "mf_proposal": dict(p.params)}
         xs.append(p.params["x"])
     assert min(xs) > 0.7  # the full-budget optimum is at x = 1, the budget-1 one at x = 0
     pred = s.predict_final([{"x": 0.1}, {"x": 0.5}, {"x": 0.9}])
     assert pred[2] < pred[1] < pred[0]
     assert s.predict_final([{"y": 0.1}]) is None  # a configuration without the model's params
+
+
+def test_gp_parallel_asks_spread_over_configurations_other_workers_were_given() -> None:
+    # noisy reports (the model fits a large noise term): before the Kriging believer the next
+    # ask landed within 1e-4 of a configuration another worker had just been given. (A 4th ask
+    # may come back near the first: three believed points cover this 1-d optimum, whose
+    # lengthscale is 0.7, and EI there follows the mean's slope.)
+    from hyperscout.samplers.gp.sampler import SAMPLER_STATE_PREFIX
+    from hyperscout.samplers.multifidelity import MultiFidelityGPSampler
+
+    rng = np.random.default_rng(3)
+    fin = []
+    for i, x in enumerate(rng.random(24)):
+        curve = {b: float((x - 0.6) ** 2 + 0.3 / b + 0.05 * rng.normal()) for b in (1, 3, 9)}
+        fin.append(t(i, float(x), curve, TrialState.COMPLETE))
+    s = MultiFidelityGPSampler(seed=0, budgets=[1, 3, 9], random_fraction=0.0)
+    running: list[FrozenTrial] = []
+    xs = []
+    for n in range(3):
+        h = History(["minimize"], fin, len(fin), running)
+        trial = FrozenTrial.build(number=100 + n, trial_id=100 + n, state=TrialState.RUNNING)
+        p = s.sample_joint(h, trial, {"x": X})
+        xs.append(p.params["x"])
+        # given to a worker that has not asked for its parameter yet: only the stored proposal
+        running.append(FrozenTrial.build(
+            number=100 + n, trial_id=100 + n, state=TrialState.RUNNING,
+            system_attrs={SAMPLER_STATE_PREFIX + k: v for k, v in p.state.items()}))
+    gaps = np.diff(np.sort(xs))
+    assert gaps.min() > 0.01, xs
+    # the same three asks with nothing running all land on one point
+    lone = MultiFidelityGPSampler(seed=0, budgets=[1, 3, 9], random_fraction=0.0)
+    h = History(["minimize"], fin, len(fin), [])
+    same = [lone.sample_joint(h, FrozenTrial.build(number=100 + n, trial_id=100 + n,
+                                                   state=TrialState.RUNNING), {"x": X}).params["x"]
+            for n in range(3)]
+    assert np.ptp(same) < 0.01, same
 
 
 def test_gp_starts_at_random_and_is_reproducible() -> None:
@@ -210,4 +246,4 @@ def test_gp_with_only_nan_reports_samples_at_random_and_nan_counts_as_worst() ->
             for i, x in enumerate(np.linspace(0.05, 0.95, 10))]
     h = History(["minimize"], fin, len(fin), [])
     p = s.sample_joint(h, ask, s.infer_space(h))
-    assert p.state == {"mf_budget": "joint"} and 0.0 <= p.params["x"] <= 1.0
+    assert p.state["mf_budget"] == "joint" and 0.0 <= p.params["x"] <= 1.0

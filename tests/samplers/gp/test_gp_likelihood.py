@@ -181,3 +181,27 @@ def test_condition_equals_refit_with_all_data() -> None:
     for a, b in zip(gp.predict(x), ref.predict(x)):
         np.testing.assert_allclose(a, b, atol=1e-10)
     np.testing.assert_allclose(gp.lengthscales, np.ones(5))
+
+
+def test_condition_with_its_own_noise_matches_direct_heteroscedastic_posterior() -> None:
+    spec = KernelSpec.build(GROUPS, ONEHOT, warping=False)
+    X, y = _data(16, 16)
+    theta = np.zeros(spec.n_params)
+    noisy = GaussianProcess(spec, theta, 0.1, X[:12], y[:12])
+    gp = noisy.condition(X[12:], y[12:], noise=1e-6)
+    x, _ = _data(5, 17)
+    # independent computation: K + diag(per-row noise), solved directly
+    row_noise = np.array([0.1] * 12 + [1e-6] * 4)
+    K = kernel_matrix(spec, theta, X) + np.diag(row_noise)
+    k = kernel_matrix(spec, theta, x, X)
+    mean = k @ np.linalg.solve(K, y)
+    var = 1.0 - np.einsum("ij,ji->i", k, np.linalg.solve(K, k.T))
+    got_mean, got_var = gp.predict(x)
+    np.testing.assert_allclose(got_mean, mean, atol=1e-8)
+    np.testing.assert_allclose(got_var, var, atol=1e-8)
+    np.testing.assert_allclose(gp.train_mean(), y - row_noise * np.linalg.solve(K, y), atol=1e-8)
+    # the point of it: the variance collapses at a conditioned row whatever the fitted noise,
+    # while conditioning with the fitted noise leaves it near that noise
+    assert gp.predict(X[12:])[1].max() < 1e-5
+    assert noisy.condition(X[12:], y[12:]).predict(X[12:])[1].min() > 0.02
+    assert gp.noise == pytest.approx(0.1)  # the fitted noise is unchanged

@@ -10,7 +10,7 @@ import pytest
 import hyperscout as hs
 from hyperscout.history import History
 from hyperscout.samplers.gp import GPSampler
-from hyperscout.samplers.gp.sampler import _pending_params, subsample
+from hyperscout.samplers.gp.sampler import pending_params, subsample
 from hyperscout.space import Categorical, Float, Int
 from hyperscout.trial import FrozenTrial, TrialState
 
@@ -107,13 +107,13 @@ def test_running_trial_point_comes_from_params_and_stored_proposal() -> None:
     half = FrozenTrial.build(number=3, trial_id=3, state=TrialState.RUNNING,
                              params={"x1": 1.5}, distributions={"x1": space["x1"]},
                              system_attrs={"sampler:gp_proposal": proposal})
-    assert _pending_params(half, space) == proposal
+    assert pending_params(half, space) == proposal
     bare = FrozenTrial.build(number=4, trial_id=4, state=TrialState.RUNNING,
                              params={"x1": 1.5}, distributions={"x1": space["x1"]})
-    assert _pending_params(bare, space) is None
+    assert pending_params(bare, space) is None
     outside = FrozenTrial.build(number=5, trial_id=5, state=TrialState.RUNNING,
                                 system_attrs={"sampler:gp_proposal": {"x1": 99.0, "x2": 1.0}})
-    assert _pending_params(outside, space) is None
+    assert pending_params(outside, space) is None
     # what the sampler hands back carries the proposal as JSON-able state
     study = hs.create_study(sampler=GPSampler(seed=0, n_startup_trials=2))
     for _ in range(3):

@@ -45,6 +45,10 @@ from hyperscout.samplers.gp.kernels import (
 NOISE_FLOOR = 1e-6
 """Smallest noise variance (targets are standardised, so this is relative)."""
 
+BELIEVED_NOISE = 1e-6
+"""Noise variance, relative to the signal variance, of a Kriging believer's pseudo-observations
+(:meth:`GaussianProcess.believe`): values of the latent function, not noisy observations."""
+
 _LOG2PI = math.log(2.0 * math.pi)
 
 
@@ -281,6 +285,8 @@ class GaussianProcess:
         noise: Noise variance added to the diagonal.
         X: Training inputs ``(n, d)``.
         y: Training targets ``(n,)``.
+        row_noise: Per-row noise variances ``(n,)`` instead of ``noise`` on every row (used by
+            :meth:`condition` for pseudo-observations of the latent function).
 
     Example:
         >>> spec = KernelSpec.build([0], [False], warping=False)
@@ -292,7 +298,7 @@ class GaussianProcess:
     """
 
     def __init__(self, spec: KernelSpec, theta: np.ndarray, noise: float, X: np.ndarray,
-                 y: np.ndarray) -> None:
+                 y: np.ndarray, *, row_noise: np.ndarray | None = None) -> None:
         self.spec = spec
         self.theta = np.asarray(theta, dtype=float)
         self.noise = float(noise)
@@ -301,11 +307,13 @@ class GaussianProcess:
         self.sf2 = math.exp(spec.unpack(self.theta)[1])
         K = kernel_matrix(spec, self.theta, self.X)
         n = len(self.y)
+        diag = (np.full(n, self.noise) if row_noise is None
+                else np.asarray(row_noise, dtype=float).reshape(n))
         jitter = 0.0
         for _ in range(6):
             try:
                 Ky = K.copy()
-                Ky[np.diag_indices(n)] += self.noise + jitter
+                Ky[np.diag_indices(n)] += diag + jitter
                 self._L = cholesky(Ky, lower=True, check_finite=False)
                 break
             except (LinAlgError, np.linalg.LinAlgError):
@@ -313,18 +321,53 @@ class GaussianProcess:
         else:  # pragma: no cover - 6 failures need a non-finite kernel
             raise np.linalg.LinAlgError("GP covariance is not positive definite, even with jitter")
         self.noise += jitter
+        self.row_noise = diag + jitter
         self.alpha = cho_solve((self._L, True), self.y, check_finite=False)
         self._F = features(spec, self.theta, self.X).phi
         self._alpha_F = self.alpha[:, None] * self._F
 
     def train_mean(self) -> np.ndarray:
         """Posterior mean at the training inputs, ``y - noise * alpha`` (no kernel evaluation)."""
-        return self.y - self.noise * self.alpha
+        return self.y - self.row_noise * self.alpha
 
-    def condition(self, X_new: np.ndarray, y_new: np.ndarray) -> GaussianProcess:
-        """The same hyperparameters with extra observations (e.g. fantasies)."""
+    def condition(self, X_new: np.ndarray, y_new: np.ndarray,
+                  noise: float | None = None) -> GaussianProcess:
+        """The same hyperparameters with extra observations (e.g. fantasies).
+
+        ``noise`` is the new rows' noise variance: by default the fitted one (noisy
+        observations); a value near 0 makes them values of the latent function itself, so the
+        posterior variance there collapses whatever the fitted noise (a Kriging believer's
+        pseudo-observations; with the fitted noise, a noisy GP stays almost as uncertain at a
+        believed point as before, and the next suggestion lands beside it).
+        """
+        new = np.full(len(y_new), self.noise if noise is None else float(noise))
         return GaussianProcess(self.spec, self.theta, self.noise,
-                               np.vstack([self.X, X_new]), np.concatenate([self.y, y_new]))
+                               np.vstack([self.X, X_new]), np.concatenate([self.y, y_new]),
+                               row_noise=np.concatenate([self.row_noise, new]))
+
+    def believe(self, X_new: np.ndarray) -> tuple[GaussianProcess, np.ndarray]:
+        """Kriging believer for points being evaluated elsewhere (parallel workers): the GP
+        conditioned on its own posterior mean at ``X_new`` as values of the latent function
+        (noise ``BELIEVED_NOISE`` of the signal variance), and those believed values.
+
+        The mean is unchanged everywhere; the variance collapses at ``X_new`` and shrinks
+        around it, so an acquisition that also counts the believed values as observed stops
+        proposing the same point twice.
+
+        Example:
+            >>> spec = KernelSpec.build([0], [False], warping=False)
+            >>> gp = GaussianProcess(spec, np.array([-1.0, 0.0]), 0.1, np.array([[0.0], [1.0]]),
+            ...                      np.array([1.0, 0.0]))
+            >>> x = np.array([[0.5]])
+            >>> fantasy, believed = gp.believe(x)
+            >>> bool(fantasy.predict(x)[1][0] < 1e-5 < gp.predict(x)[1][0])
+            True
+            >>> bool(np.allclose(fantasy.predict(x)[0], believed))  # the mean is unchanged
+            True
+        """
+        X_new = np.atleast_2d(X_new)
+        believed = self.predict(X_new)[0]
+        return self.condition(X_new, believed, noise=BELIEVED_NOISE * self.sf2), believed
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the latent function at rows ``x`` (``(m, d)``)."""

@@ -28,7 +28,12 @@ One suggestion, step by step (each step is a module of this package):
    reused with the new data (only the Cholesky factor is recomputed).
 5. **Running trials** (``history.running``): Kriging believer — each one's posterior mean is
    added as a pseudo-observation (and counts for the incumbent), so EI collapses where another
-   worker is already looking and parallel suggestions spread out. A running trial's point is
+   worker is already looking and parallel suggestions spread out. The pseudo-observations
+   carry the fitted noise: on a noisy fit (CV scores, noise ~0.1 of the signal) the variance
+   at a running trial's point stays almost as it was, and parallel asks can land within 1e-3
+   of each other. Adding them as values of the latent function instead
+   (``GaussianProcess.believe``) keeps them apart, but did not score better in the 16 x 8
+   batch benchmark (``benchmarks/RESULTS.md``, issue 3), so it is not used here. A running trial's point is
    read from its params and, for parameters it has not asked for yet, from the proposal this
    sampler stored with it (``Proposal.state``, key ``gp_proposal``).
 6. **Acquisition** (:mod:`~hyperscout.samplers.gp.acquisition`): log-EI (default), log-PI or
@@ -287,7 +292,7 @@ class GPSampler(Sampler):
                 params = self._suggest(history, trial, gp_space, complete)
         # a running trial's params appear one suggest at a time; its stored proposal tells
         # other workers the whole point as soon as the first value is drawn
-        return Proposal(params={**params, **fixed}, state={_STATE_KEY: _jsonable(params)})
+        return Proposal(params={**params, **fixed}, state={_STATE_KEY: jsonable(params)})
 
     # -- internals --------------------------------------------------------------------------
     def _cache_for(self, space: Mapping[str, Distribution]) -> _SpaceCache:
@@ -342,12 +347,15 @@ class GPSampler(Sampler):
                      else mean_obs.min())
 
         pending = [p for t in history.running if t.trial_id != trial.trial_id
-                   for p in [_pending_params(t, space)] if p is not None]
+                   for p in [pending_params(t, space)] if p is not None]
         avoid = X
         if pending:
             Xp = cache.codec.encode(pending)
             believed = gp.predict(Xp)[0]
-            gp = gp.condition(Xp, believed)  # Kriging believer
+            # Kriging believer with the fitted noise. (As values of the latent function,
+            # gp.believe, they repel parallel asks on noisy fits too; measured in batch, not
+            # adopted: benchmarks/RESULTS.md, issue 3)
+            gp = gp.condition(Xp, believed)
             # the believed values count as observed: a pending point's own EI is then ~0
             best = min(best, float(believed.min()))
             avoid = np.vstack([X, Xp])
@@ -405,16 +413,19 @@ def _has(trial: FrozenTrial, space: Mapping[str, Distribution]) -> bool:
     return all(k in trial.params and dists.get(k) == d for k, d in space.items())
 
 
-def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
+def jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with numpy scalars as Python ones (to store a proposal as trial state)."""
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
 
 
-def _pending_params(trial: FrozenTrial, space: Mapping[str, Distribution]) -> dict | None:
+def pending_params(trial: FrozenTrial, space: Mapping[str, Distribution],
+                   state_key: str = _STATE_KEY) -> dict | None:
     """The point a running trial is evaluating, from its params and, for those it has not
-    asked for yet, its stored proposal; ``None`` if that does not cover ``space``."""
+    asked for yet, the proposal stored under ``state_key``; ``None`` if that does not cover
+    ``space``."""
     if _has(trial, space):
         return dict(trial.params)
-    proposed = trial.system_attrs.get(SAMPLER_STATE_PREFIX + _STATE_KEY)
+    proposed = trial.system_attrs.get(SAMPLER_STATE_PREFIX + state_key)
     if not isinstance(proposed, Mapping):
         return None
     out: dict[str, Any] = {}
