@@ -33,9 +33,9 @@ One suggestion, step by step (each step is a module of this package):
    at a running trial's point stays almost as it was, and parallel asks can land within 1e-3
    of each other. Adding them as values of the latent function instead
    (``GaussianProcess.believe``) keeps them apart, but did not score better in the 16 x 8
-   batch benchmark (``benchmarks/RESULTS.md``, issue 3), so it is not used here. A running trial's point is
-   read from its params and, for parameters it has not asked for yet, from the proposal this
-   sampler stored with it (``Proposal.state``, key ``gp_proposal``).
+   batch benchmark (``benchmarks/RESULTS.md``, issue 3), so it is not used here. A running
+   trial's point is read from its params and, for parameters it has not asked for yet, from
+   the proposal this sampler stored with it (``Proposal.state``, key ``gp_proposal``).
 6. **Acquisition** (:mod:`~hyperscout.samplers.gp.acquisition`): log-EI (default), log-PI or
    UCB against the best posterior mean among the observed points. When the fitted noise is at
    most 1e-3 of the output scale (a deterministic-looking objective), the noise variance is
