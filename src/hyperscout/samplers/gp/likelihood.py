@@ -327,7 +327,7 @@ class GaussianProcess:
         self._alpha_F = self.alpha[:, None] * self._F
 
     def train_mean(self) -> np.ndarray:
-        """Posterior mean at the training inputs, ``y - row_noise * alpha`` (no kernel evaluation)."""
+        """Posterior mean at the training inputs, ``y - row_noise * alpha`` (no kernel calls)."""
         return self.y - self.row_noise * self.alpha
 
     def condition(self, X_new: np.ndarray, y_new: np.ndarray,
