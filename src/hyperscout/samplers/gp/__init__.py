@@ -2,7 +2,8 @@
 
 Modules: ``kernels`` (Matérn-5/2 ARD + input warping), ``likelihood`` (marginal likelihood,
 priors, fit, posterior), ``transforms`` (robust output transform), ``acquisition`` (log-EI,
-log-PI, UCB), ``optimize`` (acquisition optimisation on valid points), ``sampler``
+log-PI, UCB), ``fantasy`` (q-EI given running trials), ``optimize`` (acquisition optimisation
+on valid points), ``sampler``
 (:class:`GPSampler`), ``constraints`` (probability of feasibility), ``multiobjective``
 (:class:`ParEGOSampler`).
 """

@@ -169,13 +169,16 @@ class Acquisition:
         low = v < self.var_floor
         return np.where(low, self.var_floor, v), low
 
+    def _values(self, x: np.ndarray) -> np.ndarray:
+        mean, var = self.gp.predict(x)
+        return self._apply(mean, self._adjust(var)[0])[0]
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Values at rows ``x`` (``(m, d)``), in chunks to bound memory."""
         x = np.atleast_2d(x)
         out = np.empty(len(x))
         for s in range(0, len(x), 2048):
-            mean, var = self.gp.predict(x[s: s + 2048])
-            out[s: s + 2048] = self._apply(mean, self._adjust(var)[0])[0]
+            out[s: s + 2048] = self._values(x[s: s + 2048])
         return out
 
     def value_and_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

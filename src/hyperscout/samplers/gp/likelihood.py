@@ -369,6 +369,42 @@ class GaussianProcess:
         believed = self.predict(X_new)[0]
         return self.condition(X_new, believed, noise=BELIEVED_NOISE * self.sf2), believed
 
+    def predict_joint(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean ``(m,)`` and full covariance ``(m, m)`` of the latent function at
+        rows ``x`` (the joint distribution that draws of several points need).
+
+        Example:
+            >>> spec = KernelSpec.build([0], [False], warping=False)
+            >>> gp = GaussianProcess(spec, np.array([-1.0, 0.0]), 1e-2, np.array([[0.0]]),
+            ...                      np.array([1.0]))
+            >>> x = np.array([[0.2], [0.9]])
+            >>> mean, cov = gp.predict_joint(x)
+            >>> bool(np.allclose(np.diag(cov), gp.predict(x)[1]))
+            True
+        """
+        x = np.atleast_2d(x)
+        k = kernel_matrix(self.spec, self.theta, x, self.X)
+        V = solve_triangular(self._L, k.T, lower=True, check_finite=False)
+        cov = kernel_matrix(self.spec, self.theta, x) - V.T @ V
+        return k @ self.alpha, 0.5 * (cov + cov.T)
+
+    def solve(self, Y: np.ndarray) -> np.ndarray:
+        """``K_y^-1 Y`` for targets ``Y`` of shape ``(n,)`` or ``(n, s)``: the weights whose
+        cross-kernel products are the posterior means of other targets at the same inputs."""
+        return cho_solve((self._L, True), np.asarray(Y, dtype=float), check_finite=False)
+
+    def cross_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`~hyperscout.samplers.gp.kernels.cross_kernel_grad_x` against this GP's
+        training rows: ``(k, dk/dr2, phi(x), c)``; the gradient of ``k(x) @ w`` for weights
+        ``w`` (``(n,)``) is ``c * (phi(x) * (dk @ w)[:, None] - dk @ (w[:, None] * F))`` with
+        ``F`` = :attr:`train_features`."""
+        return cross_kernel_grad_x(self.spec, self.theta, np.atleast_2d(x), self._F)
+
+    @property
+    def train_features(self) -> np.ndarray:
+        """The (warped) training inputs ``(n, d)`` that :meth:`cross_grad`'s formula uses."""
+        return self._F
+
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the latent function at rows ``x`` (``(m, d)``)."""
         k = kernel_matrix(self.spec, self.theta, np.atleast_2d(x), self.X)

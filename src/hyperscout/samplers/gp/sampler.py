@@ -26,16 +26,19 @@ One suggestion, step by step (each step is a module of this package):
    Hyperparameters are refitted once the number of complete trials has grown by 5% since the
    last fit (so at every trial up to 40, every 15th at 300); in between, the last ones are
    reused with the new data (only the Cholesky factor is recomputed).
-5. **Running trials** (``history.running``): Kriging believer — each one's posterior mean is
-   added as a pseudo-observation (and counts for the incumbent), so EI collapses where another
-   worker is already looking and parallel suggestions spread out. The pseudo-observations
-   carry the fitted noise: on a noisy fit (CV scores, noise ~0.1 of the signal) the variance
-   at a running trial's point stays almost as it was, and parallel asks can land within 1e-3
-   of each other. Adding them as values of the latent function instead
-   (``GaussianProcess.believe``) keeps them apart, but did not score better in the 16 x 8
-   batch benchmark (``benchmarks/RESULTS.md``, issue 3), so it is not used here. A running
-   trial's point is read from its params and, for parameters it has not asked for yet, from
-   the proposal this sampler stored with it (``Proposal.state``, key ``gp_proposal``).
+5. **Running trials** (``history.running``): with log-EI (the default), the acquisition is the
+   expected improvement of the new point *given* the points other workers are evaluating
+   (:mod:`~hyperscout.samplers.gp.fantasy`, a sequential-greedy q-EI): 128 quasi-random joint
+   draws of the running points' latent values; under each, the GP conditioned on them and the
+   incumbent lowered to the draw's best; EI averaged over the draws. The variance at a running
+   point collapses whatever noise the GP fitted, so parallel asks spread out on noisy
+   objectives too (a Kriging believer with the fitted noise put 4 asks within 0.005 of each
+   other on a noisy quadratic), and a region stays open where a running point may turn out
+   bad. Measured in the 16 x 8 batch benchmark: ``benchmarks/RESULTS.md``, issue 3. With
+   log-PI, UCB or constraints, each running point's posterior mean is added as an observation
+   instead (Kriging believer) and counts for the incumbent. A running trial's point is read
+   from its params and, for parameters it has not asked for yet, from the proposal this
+   sampler stored with it (``Proposal.state``, key ``gp_proposal``).
 6. **Acquisition** (:mod:`~hyperscout.samplers.gp.acquisition`): log-EI (default), log-PI or
    UCB against the best posterior mean among the observed points. When the fitted noise is at
    most 1e-3 of the output scale (a deterministic-looking objective), the noise variance is
@@ -70,6 +73,7 @@ from hyperscout.samplers.gp.constraints import (
     constraint_matrix,
     fit_constraint_gps,
 )
+from hyperscout.samplers.gp.fantasy import FantasyEI
 from hyperscout.samplers.gp.kernels import KernelSpec
 from hyperscout.samplers.gp.likelihood import NOISE_FLOOR, GaussianProcess, Priors, fit
 from hyperscout.samplers.gp.optimize import (
@@ -348,21 +352,27 @@ class GPSampler(Sampler):
 
         pending = [p for t in history.running if t.trial_id != trial.trial_id
                    for p in [pending_params(t, space)] if p is not None]
-        avoid = X
-        if pending:
-            Xp = cache.codec.encode(pending)
-            believed = gp.predict(Xp)[0]
-            # Kriging believer with the fitted noise. (As values of the latent function,
-            # gp.believe, they repel parallel asks on noisy fits too; measured in batch, not
-            # adopted: benchmarks/RESULTS.md, issue 3)
-            gp = gp.condition(Xp, believed)
-            # the believed values count as observed: a pending point's own EI is then ~0
-            best = min(best, float(believed.min()))
-            avoid = np.vstack([X, Xp])
         # near-deterministic fits: measure uncertainty above the noise level (see Acquisition)
         offset = gp.noise if gp.noise <= _DETERMINISTIC_NOISE * gp.sf2 else 0.0
-        acq = Acquisition(gp, self.acquisition, best, self.ucb_beta, var_offset=offset,
-                          var_floor=1e-12 * gp.sf2)
+        avoid = X
+        acq: Acquisition | ConstrainedAcquisition
+        if pending and self.acquisition == "log_ei" and C is None:
+            # q-EI given the running points' drawn values (gp/fantasy.py)
+            Xp = cache.codec.encode(pending)
+            acq = FantasyEI(gp, Xp, best, rng, var_offset=offset, var_floor=1e-12 * gp.sf2)
+            gp = acq.gp
+            avoid = np.vstack([X, Xp])
+        else:
+            if pending:
+                Xp = cache.codec.encode(pending)
+                believed = gp.predict(Xp)[0]
+                # Kriging believer with the fitted noise (log-PI, UCB and constrained studies)
+                gp = gp.condition(Xp, believed)
+                # the believed values count as observed: a pending point's own EI is then ~0
+                best = min(best, float(believed.min()))
+                avoid = np.vstack([X, Xp])
+            acq = Acquisition(gp, self.acquisition, best, self.ucb_beta, var_offset=offset,
+                              var_floor=1e-12 * gp.sf2)
         if C is not None:  # probability of feasibility times the acquisition
             gps, thresholds = fit_constraint_gps(cache.spec, Xc, C, rng)
             base = acq if feasible.any() else None  # type: ignore[union-attr]
