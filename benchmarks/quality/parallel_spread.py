@@ -1,6 +1,7 @@
 """How close the default sampler's parallel suggestions land to each other.
 
-Two measurements behind the issue-3 note on the Kriging believer (benchmarks/RESULTS.md):
+Two measurements behind the issue-3 notes on parallel asks (benchmarks/RESULTS.md: the Kriging
+believer, and the q-EI over draws of the running trials' values that replaced it):
 
 - ``quadratic``: a noisy 2-d quadratic, 30 sequential trials with ``GPSampler``, then 4 asks
   with nothing told; prints the smallest distance between the 4 points per seed.
