@@ -354,23 +354,20 @@ class GPSampler(Sampler):
                    for p in [pending_params(t, space)] if p is not None]
         # near-deterministic fits: measure uncertainty above the noise level (see Acquisition)
         offset = gp.noise if gp.noise <= _DETERMINISTIC_NOISE * gp.sf2 else 0.0
-        avoid = X
+        Xp = cache.codec.encode(pending) if pending else None
+        avoid = X if Xp is None else np.vstack([X, Xp])
         acq: Acquisition | ConstrainedAcquisition
-        if pending and self.acquisition == "log_ei" and C is None:
+        if Xp is not None and self.acquisition == "log_ei" and C is None:
             # q-EI given the running points' drawn values (gp/fantasy.py)
-            Xp = cache.codec.encode(pending)
             acq = FantasyEI(gp, Xp, best, rng, var_offset=offset, var_floor=1e-12 * gp.sf2)
             gp = acq.gp
-            avoid = np.vstack([X, Xp])
         else:
-            if pending:
-                Xp = cache.codec.encode(pending)
+            if Xp is not None:
                 believed = gp.predict(Xp)[0]
                 # Kriging believer with the fitted noise (log-PI, UCB and constrained studies)
                 gp = gp.condition(Xp, believed)
                 # the believed values count as observed: a pending point's own EI is then ~0
                 best = min(best, float(believed.min()))
-                avoid = np.vstack([X, Xp])
             acq = Acquisition(gp, self.acquisition, best, self.ucb_beta, var_offset=offset,
                               var_floor=1e-12 * gp.sf2)
         if C is not None:  # probability of feasibility times the acquisition
